@@ -1,0 +1,57 @@
+import type { Hex } from "./types.ts";
+
+const HEX_BYTE: string[] = [];
+for (let i = 0; i < 256; i++) HEX_BYTE.push(i.toString(16).padStart(2, "0"));
+
+/** Lowercase 0x-hex of bytes; table-driven because it is on the per-slot hot path. */
+export function bytesToHex(bytes: Uint8Array): Hex {
+  let out = "0x";
+  for (let i = 0; i < bytes.length; i++) out += HEX_BYTE[bytes[i]];
+  return out as Hex;
+}
+
+export function hexToBytes(hex: string): Uint8Array {
+  const body = hex.startsWith("0x") || hex.startsWith("0X") ? hex.slice(2) : hex;
+  const even = body.length % 2 === 1 ? `0${body}` : body;
+  const out = new Uint8Array(even.length / 2);
+  for (let i = 0; i < out.length; i++) {
+    const byte = Number.parseInt(even.slice(i * 2, i * 2 + 2), 16);
+    if (Number.isNaN(byte)) throw new TypeError(`not hex: ${hex.slice(0, 20)}`);
+    out[i] = byte;
+  }
+  return out;
+}
+
+/** Big-endian minimal bytes of a non-negative bigint (0n → empty), as RLP and the trie want. */
+export function bigintToBytes(value: bigint): Uint8Array {
+  if (value === 0n) return new Uint8Array(0);
+  let hex = value.toString(16);
+  if (hex.length % 2 === 1) hex = `0${hex}`;
+  const out = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  return out;
+}
+
+export function bytesToBigint(bytes: Uint8Array): bigint {
+  if (bytes.length === 0) return 0n;
+  return BigInt(bytesToHex(bytes));
+}
+
+/** A 32-byte slot key as 0x + 64 lowercase hex digits, left-padded. */
+export function slotKey(bytes: Uint8Array): Hex {
+  if (bytes.length === 32) return bytesToHex(bytes);
+  const padded = new Uint8Array(32);
+  padded.set(bytes.subarray(Math.max(0, bytes.length - 32)), 32 - Math.min(32, bytes.length));
+  return bytesToHex(padded);
+}
+
+export function bigintToSlot(value: bigint): Hex {
+  return `0x${value.toString(16).padStart(64, "0")}` as Hex;
+}
+
+/** Lowercase, 0x-prefixed, 40-digit address; throws on anything else. */
+export function normalizeAddress(address: string): Hex {
+  const lower = address.toLowerCase();
+  if (!/^0x[0-9a-f]{40}$/.test(lower)) throw new TypeError(`not an address: ${address}`);
+  return lower as Hex;
+}
