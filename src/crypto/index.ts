@@ -1,0 +1,40 @@
+// Public face of src/crypto: import from here, not from the files behind it.
+export {
+  aggregatePublicKeyPoint,
+  aggregatePublicKeys,
+  aggregateSignatures,
+  aggregateVerify,
+  type BatchItem,
+  BLS_POP_DST,
+  BLS_SIG_DST,
+  BlsPublicKey,
+  DEFAULT_DERIVATION_PATH,
+  fastAggregateVerify,
+  PUBLIC_KEY_LENGTH,
+  type PublicKeyInput,
+  publicKeyFromSecretKey,
+  SECRET_KEY_LENGTH,
+  SIGNATURE_LENGTH,
+  secretKeyFromSeed,
+  sign,
+  validatePublicKey,
+  validateSignature,
+  verify,
+  verifyBatch,
+} from "./bls.ts";
+export { BlsError, type BlsErrorCode } from "./bls-error.ts";
+export { popProve, popVerify } from "./bls-pop.ts";
+export type { BlsVerifier, SignatureSet } from "./bls-verifier.ts";
+export { SyncBlsVerifier } from "./bls-verifier-sync.ts";
+export { BlsWorkerPool, type BlsWorkerPoolOptions } from "./bls-worker-pool.ts";
+export { keccak256 } from "./keccak.ts";
+export {
+  type DecodedTx,
+  decodeSignedTx,
+  nativeCustomCrypto,
+  nativeEcrecover,
+  recoverSender,
+  TxCryptoError,
+  type TxCryptoErrorCode,
+  usesNativeCrypto,
+} from "./secp256k1.ts";
