@@ -1,0 +1,74 @@
+import type { ReqRespLimits } from "./req-resp.ts";
+import { STATUS_BYTES } from "./status.ts";
+import { DEFAULT_TOPIC_MAX_BYTES, type TopicKind } from "./topics.ts";
+
+/** Every bound the host enforces on what peers send it. */
+export interface P2pLimits {
+  topicMaxBytes: Record<TopicKind, number>;
+  /** Application penalty per rejected gossip message, bad vote frame or broken response. */
+  rejectPenalty: number;
+  /** Penalty total at which a peer is disconnected and banned for `banMs`. */
+  banPenalty: number;
+  banMs: number;
+  /** How long a peer on another chain or genesis stays refused. */
+  incompatibleBanMs: number;
+  status: ReqRespLimits;
+  blocksByRange: ReqRespLimits;
+  blocksByHash: ReqRespLimits;
+  maxHashesPerRequest: number;
+  directVoteTimeoutMs: number;
+  directVoteMaxPendingBytes: number;
+  maxConnections: number;
+  /** Gossipsub heartbeat: mesh maintenance and gossip emission period. */
+  heartbeatMs: number;
+  /** Gossip messages validated concurrently; the rest wait in the stream (bounded by yamux windows). */
+  gossipConcurrency: number;
+}
+
+const MiB = 1024 * 1024;
+
+export const DEFAULT_P2P_LIMITS: P2pLimits = {
+  topicMaxBytes: { ...DEFAULT_TOPIC_MAX_BYTES },
+  rejectPenalty: 10,
+  banPenalty: 200,
+  banMs: 10 * 60_000,
+  incompatibleBanMs: 60_000,
+  status: {
+    maxRequestBytes: STATUS_BYTES,
+    maxResponseItems: 1,
+    maxItemBytes: STATUS_BYTES,
+    maxResponseBytes: STATUS_BYTES,
+    timeoutMs: 5_000,
+    rate: { perSecond: 1, burst: 5 },
+  },
+  blocksByRange: {
+    maxRequestBytes: 12,
+    maxResponseItems: 64,
+    maxItemBytes: 4 * MiB,
+    maxResponseBytes: 16 * MiB,
+    timeoutMs: 10_000,
+    rate: { perSecond: 5, burst: 20 },
+  },
+  blocksByHash: {
+    maxRequestBytes: 64 * 32,
+    maxResponseItems: 64,
+    maxItemBytes: 4 * MiB,
+    maxResponseBytes: 16 * MiB,
+    timeoutMs: 10_000,
+    rate: { perSecond: 5, burst: 20 },
+  },
+  maxHashesPerRequest: 64,
+  directVoteTimeoutMs: 2_000,
+  directVoteMaxPendingBytes: 256 * 1024,
+  maxConnections: 128,
+  heartbeatMs: 700,
+  gossipConcurrency: 32,
+};
+
+export function resolveLimits(overrides: Partial<P2pLimits> = {}): P2pLimits {
+  return {
+    ...DEFAULT_P2P_LIMITS,
+    ...overrides,
+    topicMaxBytes: { ...DEFAULT_P2P_LIMITS.topicMaxBytes, ...overrides.topicMaxBytes },
+  };
+}
