@@ -141,12 +141,17 @@ export interface BlockSummary {
   slot: number;
   /** First round of the leader term containing this block. */
   termStart: number;
+  /** Schedule slots [failedFrom, failedTo) skipped by timeouts just before this block. */
+  failedFrom: number;
+  failedTo: number;
 }
 
 /** What the host may persist (besides safety data) to restart without re-fetching. */
 export interface CoreSnapshot {
   epoch: number;
   validators: readonly ValidatorInfo[];
+  /** Root of this epoch's genesis block (certified by the empty round-0 QC). */
+  genesisRoot: Uint8Array;
   /** Latest committed block (the tree root). */
   committed: BlockSummary;
   /** Committed ancestors, newest last, at most reputationWindow. */
@@ -244,7 +249,10 @@ export type Effect =
   | { type: "sendTo"; to: number; message: ConsensusMessage }
   /** Write and fsync `data`, then feed {type:"safetyPersisted", seq}. */
   | { type: "persistSafety"; seq: number; data: SafetyData }
-  /** Blocks now final, oldest first; `qc` certifies the child whose round is last.round + 1. */
+  /**
+   * Blocks now final, oldest first; `qc` is the QC whose arrival committed them (it certifies the
+   * child of the last block, or a descendant when the list was cut at an epoch boundary).
+   */
   | { type: "commit"; epoch: number; blocks: CommittedBlock[]; qc: QuorumCertificate }
   | { type: "setTimer"; timer: TimerId; delayMs: number }
   /** This node leads `round`: answer with {type:"payload"}. */
