@@ -27,6 +27,21 @@ export { popProve, popVerify } from "./bls-pop.ts";
 export type { BlsVerifier, SignatureSet } from "./bls-verifier.ts";
 export { SyncBlsVerifier } from "./bls-verifier-sync.ts";
 export { BlsWorkerPool, type BlsWorkerPoolOptions } from "./bls-worker-pool.ts";
+export {
+  EIP2537_G1_LENGTH,
+  EIP2537_G2_LENGTH,
+  EIP2537_PRECOMPILES,
+  fp2ToEip2537,
+  fpToEip2537,
+  G1_GENERATOR_NEG_EIP2537,
+  g1FromEip2537,
+  g1ToEip2537,
+  g2FromEip2537,
+  g2ToEip2537,
+  hashToG2ForEip2537,
+  pairingCheckInput,
+} from "./eip2537.ts";
+export { BLS12_381_P, expandMessageXmd, type Fp2Element, hashToFieldFp2 } from "./hash-to-field.ts";
 export { keccak256 } from "./keccak.ts";
 export {
   type DecodedTx,
