@@ -5,10 +5,14 @@
  * signer, not that anybody is honest. Aggregation is XOR, which (like BLS) is order-free,
  * so QCs and TCs keep their shapes. Never wire this into a node.
  */
-import { sha256 } from "@noble/hashes/sha2.js";
+import { createHash } from "node:crypto";
 import type { SignatureScheme, Signer, ValidatorInfo } from "./types.ts";
 
 export const INSECURE_TEST_SCHEME_NAME = "insecure-test-hash";
+
+function sha256(data: Uint8Array): Uint8Array {
+  return createHash("sha256").update(data).digest();
+}
 
 function expand(pubkey: Uint8Array, message: Uint8Array): Uint8Array {
   const out = new Uint8Array(96);

@@ -4,6 +4,7 @@
  * fields so that the L1 slashing contract can recompute their hashTreeRoot with a handful of
  * sha256 precompile calls.
  */
+import "./hasher.ts";
 import {
   BitListType,
   ByteListType,

@@ -22,8 +22,17 @@ export const DOMAIN_TYPES: Readonly<Record<SignedKind, Uint8Array>> = {
   checkpoint: Uint8Array.of(0x6d, 0x73, 0x71, 0x04),
 };
 
+const domainCache = new Map<string, Uint8Array>();
+const DOMAIN_CACHE_LIMIT = 256;
+
 export function computeDomain(kind: SignedKind, chainId: number, epoch: number): Uint8Array {
-  return DomainData.hashTreeRoot({ domainType: DOMAIN_TYPES[kind], chainId, epoch });
+  const key = `${kind}/${chainId}/${epoch}`;
+  const hit = domainCache.get(key);
+  if (hit !== undefined) return hit;
+  const domain = DomainData.hashTreeRoot({ domainType: DOMAIN_TYPES[kind], chainId, epoch });
+  if (domainCache.size >= DOMAIN_CACHE_LIMIT) domainCache.clear();
+  domainCache.set(key, domain);
+  return domain;
 }
 
 function concat(domain: Uint8Array, root: Uint8Array): Uint8Array {
