@@ -69,6 +69,14 @@ export class FlatState implements ExecutionState {
     return this.parent.getStorage(address, slot);
   }
 
+  hasStorage(address: Hex): boolean {
+    const slots = this.storage.get(address);
+    if (slots !== undefined) for (const value of slots.values()) if (value !== 0n) return true;
+    if (this.parent === undefined || this.cleared.has(address) || this.accounts.get(address) === null)
+      return false;
+    return this.parent.hasStorage?.(address) ?? false;
+  }
+
   putAccount(address: Hex, account: AccountData | undefined): void {
     const prev = this.accounts.get(address);
     this.undo.push({ kind: 0, address, prev });

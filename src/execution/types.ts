@@ -35,6 +35,11 @@ export interface StateReader {
   getCode(address: Hex): Uint8Array;
   /** A storage slot's value (0n when unset). */
   getStorage(address: Hex, slot: Hex): bigint;
+  /**
+   * Whether the account has any non-zero storage slot (EIP-7610: creating a contract over an
+   * address with storage is a collision). Optional: without it, creation assumes no storage.
+   */
+  hasStorage?(address: Hex): boolean;
 }
 
 /**
@@ -99,6 +104,8 @@ export interface ExecTx {
   hash: Hex;
   /** Size of the signed serialized tx in bytes (for mini-block byte caps and mempool limits). */
   size: number;
+  /** The signed serialization (EIP-2718 envelope); needed for the transactions root and storage. */
+  raw?: Uint8Array;
 }
 
 /** Forks the executor knows; Cancun is what the conformance vectors are filled for. */
@@ -118,6 +125,8 @@ export interface BlockEnv {
   gasLimit: bigint;
   /** PREVRANDAO; 32 bytes. Zero on this L2 unless configured. */
   prevRandao: Uint8Array;
+  /** BLOBBASEFEE opcode value (no blob txs on this L2; default 1). */
+  blobBaseFee?: bigint;
   /** BLOCKHASH lookups for the 256 previous blocks; undefined = zero hash. */
   blockHash?: (number: bigint) => Uint8Array | undefined;
 }
