@@ -155,9 +155,22 @@ export async function revertTo(f: Fixture, id: Hex): Promise<void> {
   await f.pc.request({ method: "evm_revert" as never, params: [id] as never });
 }
 
-/** Mines to the next epoch boundary and crosses it on chain. */
+/**
+ * Mines up to the next epoch boundary and crosses it on chain with the boundary block itself, so
+ * the new epoch has epochLength - 1 blocks left for the test's transactions.
+ */
 export async function nextEpoch(f: Fixture): Promise<void> {
-  await mine(f, Number(TEST_STAKING.epochLength));
+  const read = (functionName: "lastEpochStartBlock" | "epochLength"): Promise<bigint> =>
+    f.pc.readContract({ address: f.staking, abi: StakingManagerAbi, functionName });
+  const [start, length, current] = await Promise.all([
+    read("lastEpochStartBlock"),
+    read("epochLength"),
+    f.pc.getBlockNumber(),
+  ]);
+  let next = start + length;
+  while (next <= current) next += length;
+  const gap = Number(next - current - 1n);
+  if (gap > 0) await mine(f, gap);
   await send(f.pc, f.wallets[0], f.staking, StakingManagerAbi, "advanceEpoch", []);
 }
 
