@@ -44,6 +44,21 @@ export {
 export { BLS12_381_P, expandMessageXmd, type Fp2Element, hashToFieldFp2 } from "./hash-to-field.ts";
 export { keccak256 } from "./keccak.ts";
 export {
+  type CreateKeystoreOptions,
+  createKeystore,
+  type DecryptedKey,
+  decryptKeystore,
+  type KdfSetting,
+  type Keystore,
+  KeystoreError,
+  type KeystoreErrorCode,
+  kdfFastInsecure,
+  loadKeystoreFile,
+  parseKeystore,
+  readPasswordFile,
+  writeKeystoreFile,
+} from "./keystore.ts";
+export {
   type DecodedTx,
   decodeSignedTx,
   nativeCustomCrypto,
