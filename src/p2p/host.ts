@@ -22,7 +22,7 @@ import { DirectVoteSender } from "./direct-votes.ts";
 import { P2pError } from "./errors.ts";
 import { readFrames } from "./frames.ts";
 import { PeerGater } from "./gater.ts";
-import { type P2pLimits, resolveLimits } from "./limits.ts";
+import { type P2pLimits, type P2pLimitsOverrides, resolveLimits } from "./limits.ts";
 import { contentMessageId } from "./message-id.ts";
 import { loadOrCreatePeerKey } from "./peer-key.ts";
 import { PeerPenalties } from "./penalties.ts";
@@ -63,7 +63,7 @@ export interface P2pHostOpts {
   staticPeers?: string[];
   /** The libp2p identity, created on first start. Ignored when modules.privateKey is given. */
   peerKeyFile?: string;
-  limits?: Partial<P2pLimits>;
+  limits?: P2pLimitsOverrides;
 }
 
 export interface P2pHostModules {
@@ -236,6 +236,7 @@ export class P2pHost {
       { libp2p: node },
     );
     this.wireGossip(node.services.pubsub);
+    node.services.pubsub.addEventListener("gossipsub:heartbeat", () => this.sweepScores());
     await this.registerProtocols(node);
     node.addEventListener("peer:connect", (evt) => this.onConnect(evt.detail));
     node.addEventListener("peer:disconnect", (evt) => this.onDisconnect(evt.detail));
@@ -414,6 +415,18 @@ export class P2pHost {
     this.log.debug({ peer, reason, penalty: total }, "peer penalised");
     if (total >= this.limits.banPenalty && this.running) {
       this.disconnect(peer, "misbehaviour", this.limits.banMs);
+    }
+  }
+
+  /**
+   * Gossipsub ignores a graylisted peer but keeps its connection; we cut it and ban it for a
+   * while, so a flooder stops costing us bandwidth and decoding at all.
+   */
+  private sweepScores(): void {
+    if (!this.running) return;
+    for (const peerId of this.node.getPeers()) {
+      const peer = peerId.toString();
+      if (this.score(peer) < this.limits.banScore) this.disconnect(peer, "misbehaviour", this.limits.banMs);
     }
   }
 

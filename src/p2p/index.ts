@@ -12,7 +12,7 @@ export {
   STATUS_PROTOCOL,
   voteProtocol,
 } from "./host.ts";
-export { DEFAULT_P2P_LIMITS, type P2pLimits, resolveLimits } from "./limits.ts";
+export { DEFAULT_P2P_LIMITS, type P2pLimits, type P2pLimitsOverrides, resolveLimits } from "./limits.ts";
 export { contentMessageId } from "./message-id.ts";
 export { loadOrCreatePeerKey, readPeerKey } from "./peer-key.ts";
 export { PeerPenalties } from "./penalties.ts";

@@ -10,6 +10,8 @@ export interface P2pLimits {
   /** Penalty total at which a peer is disconnected and banned for `banMs`. */
   banPenalty: number;
   banMs: number;
+  /** Gossipsub score under which a peer is disconnected and banned (gossipsub graylists at -80). */
+  banScore: number;
   /** How long a peer on another chain or genesis stays refused. */
   incompatibleBanMs: number;
   status: ReqRespLimits;
@@ -32,6 +34,7 @@ export const DEFAULT_P2P_LIMITS: P2pLimits = {
   rejectPenalty: 10,
   banPenalty: 200,
   banMs: 10 * 60_000,
+  banScore: -80,
   incompatibleBanMs: 60_000,
   status: {
     maxRequestBytes: STATUS_BYTES,
@@ -65,7 +68,12 @@ export const DEFAULT_P2P_LIMITS: P2pLimits = {
   gossipConcurrency: 32,
 };
 
-export function resolveLimits(overrides: Partial<P2pLimits> = {}): P2pLimits {
+/** Overrides of some limits; topic sizes may be given for some topics only. */
+export type P2pLimitsOverrides = Partial<Omit<P2pLimits, "topicMaxBytes">> & {
+  topicMaxBytes?: Partial<Record<TopicKind, number>>;
+};
+
+export function resolveLimits(overrides: P2pLimitsOverrides = {}): P2pLimits {
   return {
     ...DEFAULT_P2P_LIMITS,
     ...overrides,

@@ -8,7 +8,7 @@ import { type GossipTopicHandler, voteProtocol } from "../../src/p2p/host.ts";
 import {
   type ChainStatus,
   P2pHost,
-  type P2pLimits,
+  type P2pLimitsOverrides,
   TOPIC_KINDS,
   type TopicKind,
 } from "../../src/p2p/index.ts";
@@ -18,7 +18,7 @@ export interface ChildConfig {
   genesisByte: number;
   keyFile: string;
   staticPeers?: string[];
-  limits?: Partial<P2pLimits>;
+  limits?: P2pLimitsOverrides;
   /** Report every delivered message to the parent (off for the bench, which asks for stats). */
   reportDeliveries: boolean;
   /** Synthetic chain served over blocks-by-range: `blocks` blocks of `blockBytes` each. */

@@ -62,7 +62,7 @@ export async function spawnNode(config: NodeConfig): Promise<ChildNode> {
 
   const waitForEvent = (
     match: (e: ChildEvent) => boolean,
-    timeoutMs = 10_000,
+    timeoutMs = 20_000,
     what = "event",
   ): Promise<ChildEvent> => {
     const seen = events.find(match);
@@ -104,7 +104,7 @@ export async function spawnNode(config: NodeConfig): Promise<ChildNode> {
       child.send({ id, ...command });
     });
 
-  const ready = (await waitForEvent((e) => e.event === "ready", 30_000, "child ready")) as Extract<
+  const ready = (await waitForEvent((e) => e.event === "ready", 120_000, "child ready")) as Extract<
     ChildEvent,
     { event: "ready" }
   >;
@@ -128,7 +128,7 @@ export async function spawnNode(config: NodeConfig): Promise<ChildNode> {
 /** Polls `check` (an IPC query, not a sleep-and-hope) until it holds or `timeoutMs` passes. */
 export async function until(
   check: () => Promise<boolean>,
-  timeoutMs = 10_000,
+  timeoutMs = 20_000,
   what = "condition",
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -149,7 +149,7 @@ export async function fullMesh(nodes: ChildNode[], kinds: string[]): Promise<voi
       await until(
         async () =>
           (await node.call<string[]>({ cmd: "topicPeers", kind: kind as never })).length >= nodes.length - 1,
-        10_000,
+        20_000,
         `subscriptions to ${kind}`,
       );
     }
