@@ -251,23 +251,3 @@ export function aggregateVerify(
   const points = pks.map((pk) => toPublicKey(pk).point);
   return blst.aggregateVerify([...messages], points, decodeSignature(sig), false, false);
 }
-
-export interface BatchItem {
-  publicKey: PublicKeyInput;
-  message: Uint8Array;
-  signature: Uint8Array;
-}
-
-/**
- * Many independent (pk, message, sig) sets at once with a random linear combination: one
- * multi-pairing instead of one pairing check per set. `true` only if every set is valid.
- */
-export function verifyBatch(items: readonly BatchItem[]): boolean {
-  if (items.length === 0) throw new BlsError("EMPTY_AGGREGATE", "verifyBatch needs at least one set");
-  const sets = items.map((item) => {
-    checkMessage(item.message);
-    return { pk: toPublicKey(item.publicKey).point, msg: item.message, sig: decodeSignature(item.signature) };
-  });
-  if (sets.length === 1) return blst.verify(sets[0].msg, sets[0].pk, sets[0].sig, false, false);
-  return blst.verifyMultipleAggregateSignatures(sets, false, false);
-}

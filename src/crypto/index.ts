@@ -4,7 +4,6 @@ export {
   aggregatePublicKeys,
   aggregateSignatures,
   aggregateVerify,
-  type BatchItem,
   BLS_POP_DST,
   BLS_SIG_DST,
   BlsPublicKey,
@@ -20,8 +19,8 @@ export {
   validatePublicKey,
   validateSignature,
   verify,
-  verifyBatch,
 } from "./bls.ts";
+export { type BatchItem, verifyBatch } from "./bls-batch.ts";
 export { BlsError, type BlsErrorCode } from "./bls-error.ts";
 export { popProve, popVerify } from "./bls-pop.ts";
 export type { BlsVerifier, SignatureSet } from "./bls-verifier.ts";

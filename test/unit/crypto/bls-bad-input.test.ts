@@ -10,8 +10,8 @@ import {
   sign,
   validateSignature,
   verify,
-  verifyBatch,
 } from "../../../src/crypto/bls.ts";
+import { verifyBatch } from "../../../src/crypto/bls-batch.ts";
 import { popProve, popVerify } from "../../../src/crypto/bls-pop.ts";
 import {
   expectBlsError,

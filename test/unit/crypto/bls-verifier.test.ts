@@ -78,6 +78,25 @@ describe.each([
     expect(await verifier.verifyEach([bad, swapped, vote(5)])).toEqual([false, false, true]);
   });
 
+  it("votes on one block: folded together when good, each one judged when one is bad", async () => {
+    const votes = [0, 1, 2, 3, 4, 5].map((i) => vote(i, "block d"));
+    expect(await verifier.verifySignatureSets(votes)).toBe(true);
+    const withBad = [...votes];
+    withBad[2] = { ...votes[2], signature: votes[3].signature };
+    withBad[4] = { ...votes[4], signature: G2_INFINITY };
+    const distinct = vote(1, "something else");
+    expect(await verifier.verifyEach([...withBad, distinct])).toEqual([
+      true,
+      true,
+      false,
+      true,
+      false,
+      true,
+      true,
+    ]);
+    expect(await verifier.verifySignatureSets(withBad)).toBe(false);
+  });
+
   it("malformed signatures make their set false, never true", async () => {
     const sets: SignatureSet[] = [
       { ...vote(0), signature: G2_INFINITY },

@@ -13,8 +13,8 @@ import {
   secretKeyFromSeed,
   sign,
   verify,
-  verifyBatch,
 } from "../../../src/crypto/bls.ts";
+import { verifyBatch } from "../../../src/crypto/bls-batch.ts";
 import { popProve, popVerify } from "../../../src/crypto/bls-pop.ts";
 import { msg, testKeys } from "./bls-helpers.ts";
 
@@ -137,6 +137,36 @@ describe("BLS sign / verify (min-pk, POP ciphersuite)", () => {
     swapped[0] = { ...items[0], signature: items[1].signature };
     swapped[1] = { ...items[1], signature: items[0].signature };
     expect(verifyBatch(swapped)).toBe(false);
+  });
+
+  it("batch-verifies votes on one message (folded with random coefficients), catching cancelling forgeries", () => {
+    const m = msg("block 0x77 round 9");
+    const items = keys.map((k) => ({ publicKey: k.pk, message: m, signature: sign(k.sk, m) }));
+    expect(verifyBatch(items)).toBe(true);
+    // Mixed: same-message votes plus distinct messages in one call.
+    const mixed = [
+      ...items,
+      { publicKey: keys[0].pk, message: msg("other"), signature: sign(keys[0].sk, msg("other")) },
+    ];
+    expect(verifyBatch(mixed)).toBe(true);
+    // sig0 + D and sig1 - D: a plain sum still verifies; the random combination must not.
+    const G2 = bls12_381.longSignatures.Signature;
+    const d = G2.fromBytes(sign(keys[7].sk, msg("offset")));
+    const forged = [...items];
+    forged[0] = { ...items[0], signature: G2.toBytes(G2.fromBytes(items[0].signature).add(d)) };
+    forged[1] = { ...items[1], signature: G2.toBytes(G2.fromBytes(items[1].signature).subtract(d)) };
+    expect(
+      verify(
+        aggregatePublicKeys(keys.map((k) => k.pk)),
+        m,
+        aggregateSignatures(forged.map((f) => f.signature)),
+      ),
+    ).toBe(true);
+    expect(verifyBatch(forged)).toBe(false);
+    // A signature from a key outside the claimed set.
+    const wrongSigner = [...items];
+    wrongSigner[4] = { ...items[4], signature: items[5].signature };
+    expect(verifyBatch(wrongSigner)).toBe(false);
   });
 
   it("BlsPublicKey.cached returns the validated object for the same bytes", () => {
