@@ -5,12 +5,11 @@ import { reject } from "./errors.ts";
 import { evmCommon } from "./evm-common.ts";
 import { EvmStateManager } from "./evm-state-manager.ts";
 import { bytesToHex, hexToBytes } from "./hex.ts";
-import { floorDataGas, intrinsicGas, MAX_INITCODE_SIZE } from "./intrinsic-gas.ts";
+import { floorDataGas } from "./intrinsic-gas.ts";
+import { checkTxStatic } from "./tx-checks.ts";
 import type { AccountData, BlockEnv, ExecTx, Fork, Hex, Log, StateWriter } from "./types.ts";
 import { KECCAK_EMPTY } from "./types.ts";
 
-const MAX_UINT256 = (1n << 256n) - 1n;
-const MAX_NONCE = (1n << 64n) - 1n;
 /** EIP-3529: refunds are capped at gasUsed / 5. */
 const REFUND_QUOTIENT = 5n;
 
@@ -148,32 +147,17 @@ export class TxEnvelope {
    * Returns the intrinsic gas and the effective gas price. Writes nothing.
    */
   validate(env: BlockEnv, tx: ExecTx, state: StateWriter): { intrinsic: bigint; effectiveGasPrice: bigint } {
-    if (tx.type !== 0 && tx.type !== 1 && tx.type !== 2)
-      throw reject("TYPE_NOT_SUPPORTED", { type: tx.type });
-    if (tx.chainId === undefined) {
-      if (!this.opts.allowUnprotected) throw reject("WRONG_CHAIN_ID", { chainId: null });
-    } else if (tx.chainId !== env.chainId) {
-      throw reject("WRONG_CHAIN_ID", { chainId: tx.chainId, expected: env.chainId });
-    }
-    if (tx.value > MAX_UINT256 || tx.maxFeePerGas > MAX_UINT256 || tx.maxPriorityFeePerGas > MAX_UINT256) {
-      throw reject("VALUE_TOO_LARGE");
-    }
+    const { intrinsic } = checkTxStatic(tx, {
+      chainId: env.chainId,
+      fork: env.fork,
+      allowUnprotected: this.opts.allowUnprotected,
+    });
     if (tx.gasLimit > env.gasLimit) throw reject("GAS_LIMIT_EXCEEDS_BLOCK", { gasLimit: tx.gasLimit });
-    const intrinsic = intrinsicGas(tx);
-    const floor = floorDataGas(tx.data, env.fork);
-    if (tx.gasLimit < intrinsic || tx.gasLimit < floor) {
-      throw reject("INTRINSIC_GAS_TOO_LOW", { gasLimit: tx.gasLimit, intrinsic });
-    }
-    if (tx.maxPriorityFeePerGas > tx.maxFeePerGas) throw reject("TIP_ABOVE_FEE_CAP");
     if (tx.maxFeePerGas < env.baseFee) {
       throw reject("FEE_CAP_BELOW_BASE_FEE", { maxFeePerGas: tx.maxFeePerGas, baseFee: env.baseFee });
     }
-    if (tx.to === undefined && tx.data.length > MAX_INITCODE_SIZE) {
-      throw reject("INITCODE_TOO_LARGE", { size: tx.data.length });
-    }
     const sender = state.getAccount(tx.sender);
     const nonce = sender?.nonce ?? 0n;
-    if (nonce >= MAX_NONCE) throw reject("NONCE_MAX");
     if (tx.nonce < nonce) throw reject("NONCE_TOO_LOW", { nonce: tx.nonce, expected: nonce });
     if (tx.nonce > nonce) throw reject("NONCE_TOO_HIGH", { nonce: tx.nonce, expected: nonce });
     if (sender !== undefined && sender.codeHash !== KECCAK_EMPTY) throw reject("SENDER_NOT_EOA");

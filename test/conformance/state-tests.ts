@@ -146,7 +146,7 @@ export async function runStateTests(
 ): Promise<FolderResult> {
   const fork = opts.fork ?? "cancun";
   const result = newResult("GeneralStateTests");
-  const files = listJsonFiles(dir);
+  const files = opts.files ?? listJsonFiles(dir);
   let done = 0;
   for (const file of files) {
     opts.onFile?.(done++, files.length);
