@@ -1,0 +1,1 @@
+export { ParallelExecutor, type ParallelExecutorOpts, type ParallelStats } from "./parallel-executor.ts";

@@ -1,0 +1,505 @@
+import { Worker } from "node:worker_threads";
+import { reject } from "../errors.ts";
+import { makeReceipt } from "../receipts.ts";
+import { SequentialExecutor } from "../sequential-executor.ts";
+import type { TxEnvelope } from "../tx-envelope.ts";
+import type {
+  BlockEnv,
+  BlockExecutionResult,
+  BlockExecutor,
+  ExecTx,
+  ExecutionState,
+  Hex,
+  Log,
+  MiniBlockRef,
+  Receipt,
+  StateChangeSet,
+} from "../types.ts";
+import { executeOne } from "./execute-one.ts";
+import { creditFeeLazily } from "./lazy-fees.ts";
+import {
+  type CacheFill,
+  emptyFill,
+  type FromWorker,
+  type SpecResult,
+  type ToWorker,
+  type WriteSet,
+} from "./protocol.ts";
+import { replayOps } from "./recording-state.ts";
+import { ExactTrackingReader } from "./tracking-reader.ts";
+import { readsStillHold } from "./validate.ts";
+
+export interface ParallelExecutorOpts {
+  /** worker_threads to run speculative executions on (default 2). */
+  workers?: number;
+  /** Transactions per worker message (default: about a quarter of a worker's share, 4..64). */
+  batchSize?: number;
+  /** Blocks with fewer transactions run on the sequential executor (default 16). */
+  minParallelTxs?: number;
+  /**
+   * Abort ratio (re-executions / commits) above which the block finishes sequentially on the
+   * main thread, once at least 16 transactions committed (default 0.5). 1 disables the fallback.
+   */
+  fallbackAbortRatio?: number;
+}
+
+export interface ParallelStats {
+  txs: number;
+  /** Committed from a worker's speculative execution, after validation. */
+  fromWorkers: number;
+  /** Executed again on the main thread (failed validation, missing values, or fallback). */
+  reExecuted: number;
+  /** Sent back to a worker because it lacked values. */
+  retried: number;
+  fellBack: boolean;
+  ranSequential: boolean;
+}
+
+const WORKER_URL = new URL("./worker.ts", import.meta.url);
+const MAX_INFLIGHT_PER_WORKER = 2;
+
+interface WorkerSlot {
+  worker: Worker;
+  inflight: number;
+  fill: CacheFill;
+  mv: { index: number; writes: WriteSet }[];
+}
+
+function mergeFill(into: CacheFill, from: CacheFill): void {
+  into.accounts.push(...from.accounts);
+  into.slots.push(...from.slots);
+  into.hasStorage.push(...from.hasStorage);
+  into.code.push(...from.code);
+  into.cleared.push(...from.cleared);
+}
+
+/**
+ * Block-STM-style parallel executor on worker_threads, with results identical to the sequential
+ * executor's (state, receipts, logs, gas).
+ *
+ * - Workers execute batches of transactions speculatively over a multi-version memory (the writes
+ *   of every transaction they know of, by index) and a base cache of committed values; each
+ *   result carries its read set (values), its write set and the exact writer calls it made.
+ * - The main thread is the collaborative scheduler: it hands out batches in index order, forwards
+ *   each result's writes to the other workers, and commits in order. Committing transaction i
+ *   validates its reads against the real state (which then holds exactly transactions < i): if
+ *   they hold, the recorded calls are replayed; if not (a conflict), i runs again on the main
+ *   thread, where it cannot fail validation, so every block finishes in at most n re-executions.
+ *   A new incarnation's writes replace the old ones in the workers' memories.
+ * - Fee-recipient credits are applied lazily at commit, so transactions do not conflict on it.
+ * - When re-executions exceed `fallbackAbortRatio` of commits (heavy contention) the block is
+ *   finished sequentially on the main thread, so the worst case stays near sequential speed.
+ */
+export class ParallelExecutor implements BlockExecutor {
+  private readonly opts: Required<Omit<ParallelExecutorOpts, "batchSize">> & {
+    batchSize: number | undefined;
+  };
+  private readonly sequential: SequentialExecutor;
+  private slots: WorkerSlot[] | undefined;
+  private starting: Promise<WorkerSlot[]> | undefined;
+  private blockId = 0;
+  private lastState: ExecutionState | undefined;
+  private lastChanges: StateChangeSet | undefined;
+  private onMessage: ((slot: WorkerSlot, msg: FromWorker) => void) | undefined;
+  private onError: ((err: Error) => void) | undefined;
+  lastStats: ParallelStats | undefined;
+
+  constructor(opts: ParallelExecutorOpts = {}, modules: { sequential?: SequentialExecutor } = {}) {
+    this.opts = {
+      workers: opts.workers ?? 2,
+      batchSize: opts.batchSize,
+      minParallelTxs: opts.minParallelTxs ?? 16,
+      fallbackAbortRatio: opts.fallbackAbortRatio ?? 0.5,
+    };
+    this.sequential = modules.sequential ?? new SequentialExecutor();
+  }
+
+  private start(): Promise<WorkerSlot[]> {
+    if (this.starting !== undefined) return this.starting;
+    this.starting = Promise.all(
+      Array.from(
+        { length: this.opts.workers },
+        () =>
+          new Promise<WorkerSlot>((resolve, rejectStart) => {
+            const worker = new Worker(WORKER_URL);
+            const slot: WorkerSlot = { worker, inflight: 0, fill: emptyFill(), mv: [] };
+            worker.once("error", rejectStart);
+            worker.on("message", (msg: FromWorker) => {
+              if (msg.type === "ready") resolve(slot);
+              else this.onMessage?.(slot, msg);
+            });
+            worker.on("error", (err) => this.onError?.(err));
+          }),
+      ),
+    ).then((slots) => {
+      this.slots = slots;
+      return slots;
+    });
+    return this.starting;
+  }
+
+  async close(): Promise<void> {
+    const slots = this.slots ?? (this.starting ? await this.starting.catch(() => []) : []);
+    await Promise.all(slots.map((s) => s.worker.terminate()));
+    this.slots = undefined;
+    this.starting = undefined;
+  }
+
+  async executeBlock(
+    env: BlockEnv,
+    txs: readonly ExecTx[],
+    state: ExecutionState,
+    miniBlocks?: readonly (MiniBlockRef | undefined)[],
+  ): Promise<BlockExecutionResult> {
+    if (txs.length < this.opts.minParallelTxs || this.opts.workers === 0) {
+      this.lastStats = {
+        txs: txs.length,
+        fromWorkers: 0,
+        reExecuted: 0,
+        retried: 0,
+        fellBack: false,
+        ranSequential: true,
+      };
+      this.lastState = undefined; // the sequential executor does not tell us what it changed
+      return this.sequential.executeBlock(env, txs, state, miniBlocks);
+    }
+    const slots = await this.start();
+    const envelope = await this.sequential.envelope(env.chainId, env.fork);
+    return new BlockRun(this, slots, envelope, env, txs, state, miniBlocks).run();
+  }
+
+  /** @internal used by BlockRun */
+  bind(
+    onMessage: ((slot: WorkerSlot, msg: FromWorker) => void) | undefined,
+    onError: ((err: Error) => void) | undefined,
+  ): void {
+    this.onMessage = onMessage;
+    this.onError = onError;
+  }
+
+  /** @internal */
+  nextBlockId(): number {
+    return ++this.blockId;
+  }
+
+  /** @internal: what the workers' caches can be refreshed with, if `state` is the one we ran last. */
+  cacheUpdateFor(state: ExecutionState): CacheFill | undefined {
+    if (state !== this.lastState || this.lastChanges === undefined) return undefined;
+    const c = this.lastChanges;
+    const fill = emptyFill();
+    fill.cleared.push(...c.clearedStorage);
+    for (const [address, account] of c.accounts) fill.accounts.push([address, account]);
+    const flagged = new Set<Hex>(c.clearedStorage);
+    for (const [address, slots] of c.storage) {
+      flagged.add(address);
+      for (const [slot, value] of slots) fill.slots.push([address, slot, value]);
+    }
+    for (const address of flagged) fill.hasStorage.push([address, state.hasStorage?.(address) ?? false]);
+    for (const [hash, code] of c.code) fill.code.push([hash, code]);
+    return fill;
+  }
+
+  /** @internal */
+  finished(state: ExecutionState, changes: StateChangeSet, stats: ParallelStats): void {
+    this.lastState = state;
+    this.lastChanges = changes;
+    this.lastStats = stats;
+  }
+
+  /** @internal */
+  get options(): { batchSize: number | undefined; fallbackAbortRatio: number } {
+    return this.opts;
+  }
+}
+
+/** One block's scheduling state. */
+class BlockRun {
+  private readonly exec: ParallelExecutor;
+  private readonly slots: WorkerSlot[];
+  private readonly envelope: TxEnvelope;
+  private readonly env: BlockEnv;
+  private readonly txs: readonly ExecTx[];
+  private readonly state: ExecutionState;
+  private readonly miniBlocks: readonly (MiniBlockRef | undefined)[] | undefined;
+  private readonly blockId: number;
+  private readonly results: (SpecResult | undefined)[];
+  private readonly inFlight: boolean[];
+  private readonly retried: boolean[];
+  private readonly retry: number[] = [];
+  private readonly batchSize: number;
+  private nextIndex = 0;
+  private commitIndex = 0;
+  private pumping = false;
+  private fellBack = false;
+  private done: { resolve: (r: BlockExecutionResult) => void; reject: (e: unknown) => void } | undefined;
+  // Block accumulators, as the sequential executor keeps them.
+  private readonly receipts: Receipt[] = [];
+  private readonly included: Hex[] = [];
+  private readonly rejected: BlockExecutionResult["rejected"] = [];
+  private readonly logs: Log[] = [];
+  private gasUsed = 0n;
+  private burned = 0n;
+  private priorityFees = 0n;
+  private readonly stats: ParallelStats;
+
+  constructor(
+    exec: ParallelExecutor,
+    slots: WorkerSlot[],
+    envelope: TxEnvelope,
+    env: BlockEnv,
+    txs: readonly ExecTx[],
+    state: ExecutionState,
+    miniBlocks: readonly (MiniBlockRef | undefined)[] | undefined,
+  ) {
+    this.exec = exec;
+    this.slots = slots;
+    this.envelope = envelope;
+    this.env = env;
+    this.txs = txs;
+    this.state = state;
+    this.miniBlocks = miniBlocks;
+    this.blockId = exec.nextBlockId();
+    this.results = new Array(txs.length).fill(undefined);
+    this.inFlight = new Array(txs.length).fill(false);
+    this.retried = new Array(txs.length).fill(false);
+    const perWorker = Math.ceil(txs.length / slots.length);
+    this.batchSize = exec.options.batchSize ?? Math.max(4, Math.min(64, Math.ceil(perWorker / 4)));
+    this.stats = {
+      txs: txs.length,
+      fromWorkers: 0,
+      reExecuted: 0,
+      retried: 0,
+      fellBack: false,
+      ranSequential: false,
+    };
+  }
+
+  run(): Promise<BlockExecutionResult> {
+    return new Promise<BlockExecutionResult>((resolve, rejectRun) => {
+      this.done = { resolve, reject: rejectRun };
+      this.exec.bind(
+        (slot, msg) => this.onResults(slot, msg),
+        (err) => this.fail(err),
+      );
+      this.startBlock();
+      this.dispatch();
+      this.pump();
+    });
+  }
+
+  private fail(err: unknown): void {
+    this.exec.bind(undefined, undefined);
+    this.done?.reject(err);
+    this.done = undefined;
+  }
+
+  private startBlock(): void {
+    const update = this.exec.cacheUpdateFor(this.state);
+    const fill = update ?? emptyFill();
+    // The keys every transaction touches: sender, recipient (and its code), fee recipient.
+    const seen = new Set<Hex>();
+    const addAccount = (address: Hex): void => {
+      if (seen.has(address)) return;
+      seen.add(address);
+      const account = this.state.getAccount(address);
+      fill.accounts.push([address, account ?? null]);
+      fill.hasStorage.push([address, this.state.hasStorage?.(address) ?? false]);
+      if (account !== undefined && account.codeHash !== undefined) {
+        const code = this.state.getCode(address);
+        if (code.length > 0) fill.code.push([account.codeHash, code]);
+      }
+    };
+    addAccount(this.env.coinbase);
+    for (const tx of this.txs) {
+      addAccount(tx.sender);
+      if (tx.to !== undefined) addAccount(tx.to);
+    }
+    const blockHashes: [bigint, Uint8Array][] = [];
+    if (this.env.blockHash !== undefined) {
+      for (let n = this.env.number - 1n; n >= 0n && n >= this.env.number - 256n; n--) {
+        const hash = this.env.blockHash(n);
+        if (hash !== undefined) blockHashes.push([n, hash]);
+      }
+    }
+    const { blockHash: _fn, ...plainEnv } = this.env;
+    const msg: ToWorker = {
+      type: "block",
+      blockId: this.blockId,
+      env: { ...plainEnv, blockHashes },
+      txs: this.txs as ExecTx[],
+      resetCache: update === undefined,
+      fill,
+    };
+    for (const slot of this.slots) {
+      slot.fill = emptyFill();
+      slot.mv = [];
+      slot.inflight = 0;
+      slot.worker.postMessage(msg);
+    }
+  }
+
+  private takeBatch(): number[] {
+    const batch: number[] = [];
+    while (batch.length < this.batchSize && this.retry.length > 0) {
+      const index = this.retry.shift()!;
+      if (index >= this.commitIndex && this.results[index] === undefined && !this.inFlight[index])
+        batch.push(index);
+    }
+    while (batch.length < this.batchSize && this.nextIndex < this.txs.length) {
+      const index = this.nextIndex++;
+      if (index >= this.commitIndex) batch.push(index);
+    }
+    return batch;
+  }
+
+  private dispatch(): void {
+    if (this.fellBack) return;
+    for (const slot of this.slots) {
+      while (slot.inflight < MAX_INFLIGHT_PER_WORKER) {
+        const indices = this.takeBatch();
+        if (indices.length === 0) return;
+        for (const i of indices) this.inFlight[i] = true;
+        const msg: ToWorker = { type: "run", blockId: this.blockId, indices, fill: slot.fill, mv: slot.mv };
+        slot.fill = emptyFill();
+        slot.mv = [];
+        slot.inflight++;
+        slot.worker.postMessage(msg);
+      }
+    }
+  }
+
+  private onResults(from: WorkerSlot, msg: FromWorker): void {
+    if (msg.type !== "results" || msg.blockId !== this.blockId) return;
+    from.inflight--;
+    for (const result of msg.results) {
+      const index = result.index;
+      this.inFlight[index] = false;
+      if (index < this.commitIndex) continue;
+      if (result.missing !== undefined) {
+        this.answerMisses(result);
+        if (!this.retried[index]) {
+          this.retried[index] = true;
+          this.stats.retried++;
+          this.retry.push(index);
+        }
+        continue;
+      }
+      this.results[index] = result;
+      if (result.error === undefined) this.forward(index, result.writes, from);
+    }
+    this.dispatch();
+    this.pump();
+  }
+
+  /** Reads what a worker lacked from the real state and sends it to every worker's cache. */
+  private answerMisses(result: SpecResult): void {
+    const m = result.missing!;
+    const fill = emptyFill();
+    for (const address of m.accounts) fill.accounts.push([address, this.state.getAccount(address) ?? null]);
+    for (const [address, slot] of m.slots)
+      fill.slots.push([address, slot, this.state.getStorage(address, slot)]);
+    for (const address of m.hasStorage)
+      fill.hasStorage.push([address, this.state.hasStorage?.(address) ?? false]);
+    for (const address of m.code) {
+      const account = this.state.getAccount(address);
+      if (account !== undefined) fill.code.push([account.codeHash, this.state.getCode(address)]);
+    }
+    for (const slot of this.slots) mergeFill(slot.fill, fill);
+  }
+
+  private forward(index: number, writes: WriteSet, except: WorkerSlot | undefined): void {
+    for (const slot of this.slots) if (slot !== except) slot.mv.push({ index, writes });
+  }
+
+  private async pump(): Promise<void> {
+    if (this.pumping || this.done === undefined) return;
+    this.pumping = true;
+    try {
+      while (this.commitIndex < this.txs.length) {
+        const index = this.commitIndex;
+        let result = this.results[index];
+        if (result === undefined && this.inFlight[index] && !this.fellBack) break; // wait for it
+        if (
+          result === undefined ||
+          result.error !== undefined ||
+          result.missing !== undefined ||
+          !readsStillHold(result.reads, this.state)
+        ) {
+          if (result !== undefined) this.stats.reExecuted++;
+          result = await executeOne(
+            this.envelope,
+            this.env,
+            this.txs[index],
+            index,
+            new ExactTrackingReader(this.state),
+          );
+          if (result.error !== undefined) throw new Error(`transaction ${index} failed: ${result.error}`);
+          this.forward(index, result.writes, undefined);
+        } else {
+          this.stats.fromWorkers++;
+        }
+        this.commit(index, result);
+        this.commitIndex++;
+        this.maybeFallBack();
+      }
+      if (this.commitIndex === this.txs.length) this.finish();
+      else this.dispatch();
+    } catch (err) {
+      this.fail(err);
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private maybeFallBack(): void {
+    if (this.fellBack) return;
+    const committed = this.commitIndex;
+    if (committed >= 16 && this.stats.reExecuted > committed * this.exec.options.fallbackAbortRatio) {
+      this.fellBack = true;
+      this.stats.fellBack = true;
+    }
+  }
+
+  private commit(index: number, result: SpecResult): void {
+    const tx = this.txs[index];
+    if (this.gasUsed + tx.gasLimit > this.env.gasLimit) {
+      const err = reject("BLOCK_GAS_EXHAUSTED", { gasUsed: this.gasUsed });
+      this.rejected.push({ hash: tx.hash, code: err.code, message: err.message });
+      this.forward(index, { accounts: [], slots: [], cleared: [], code: [] }, undefined);
+      return;
+    }
+    if (result.rejected !== undefined) {
+      this.rejected.push({ hash: tx.hash, code: result.rejected.code, message: result.rejected.message });
+      return;
+    }
+    const outcome = result.outcome!;
+    replayOps(this.state as Parameters<typeof replayOps>[0], result.ops);
+    creditFeeLazily(this.state, this.env.coinbase, outcome);
+    this.gasUsed += outcome.gasUsed;
+    this.burned += outcome.burned;
+    this.priorityFees += outcome.priorityFee;
+    this.receipts.push(
+      makeReceipt(tx, outcome, this.gasUsed, this.receipts.length, this.miniBlocks?.[index]),
+    );
+    this.included.push(tx.hash);
+    for (const log of outcome.logs) this.logs.push(log);
+  }
+
+  private finish(): void {
+    const changes = this.state.takeChanges();
+    this.exec.finished(this.state, changes, this.stats);
+    this.exec.bind(undefined, undefined);
+    const done = this.done;
+    this.done = undefined;
+    done?.resolve({
+      receipts: this.receipts,
+      included: this.included,
+      rejected: this.rejected,
+      changes,
+      gasUsed: this.gasUsed,
+      logs: this.logs,
+      burned: this.burned,
+      priorityFees: this.priorityFees,
+    });
+  }
+}

@@ -1,0 +1,62 @@
+// worker_threads entry of the parallel executor: runs batches of transactions speculatively over
+// its multi-version memory and posts back what each one read and wrote.
+import { parentPort } from "node:worker_threads";
+import { TxEnvelope } from "../tx-envelope.ts";
+import type { BlockEnv, ExecTx, Fork } from "../types.ts";
+import { executeOne } from "./execute-one.ts";
+import { WorkerMemory } from "./mv-memory.ts";
+import type { FromWorker, SpecResult, ToWorker } from "./protocol.ts";
+
+const port = parentPort;
+if (port === null) throw new Error("parallel executor worker started outside worker_threads");
+
+const envelopes = new Map<string, TxEnvelope>();
+const memory = new WorkerMemory();
+let block: { id: number; env: BlockEnv; txs: ExecTx[]; envelope: TxEnvelope } | undefined;
+
+async function envelopeFor(chainId: bigint, fork: Fork): Promise<TxEnvelope> {
+  const key = `${chainId}:${fork}`;
+  let envelope = envelopes.get(key);
+  if (envelope === undefined) {
+    envelope = await TxEnvelope.create({ chainId, fork });
+    envelopes.set(key, envelope);
+  }
+  return envelope;
+}
+
+async function handle(msg: ToWorker): Promise<void> {
+  if (msg.type === "block") {
+    if (msg.resetCache) memory.resetCache();
+    memory.newBlock();
+    memory.fill(msg.fill);
+    const { blockHashes, ...rest } = msg.env;
+    const hashes = new Map(blockHashes);
+    const env: BlockEnv = { ...rest, blockHash: (n: bigint) => hashes.get(n) };
+    block = { id: msg.blockId, env, txs: msg.txs, envelope: await envelopeFor(env.chainId, env.fork) };
+    return;
+  }
+  if (block === undefined || block.id !== msg.blockId) return;
+  memory.fill(msg.fill);
+  for (const { index, writes } of msg.mv) memory.write(index, writes);
+  const results: SpecResult[] = [];
+  for (const index of msg.indices) {
+    const result = await executeOne(
+      block.envelope,
+      block.env,
+      block.txs[index],
+      index,
+      memory.readerFor(index),
+    );
+    if (result.missing === undefined && result.error === undefined) memory.write(index, result.writes);
+    results.push(result);
+  }
+  const reply: FromWorker = { type: "results", blockId: msg.blockId, results };
+  port!.postMessage(reply);
+}
+
+// Messages are handled strictly one after another: a batch may await inside the EVM.
+let chain: Promise<void> = Promise.resolve();
+port.on("message", (msg: ToWorker) => {
+  chain = chain.then(() => handle(msg));
+});
+port.postMessage({ type: "ready" } satisfies FromWorker);
