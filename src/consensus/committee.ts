@@ -105,7 +105,7 @@ export class Committee {
     const signers = this.signerIndices(qc.signers);
     if (signers === null || signers.length === 0) return "bad_shape";
     if (!this.isQuorum(this.powerOf(signers))) return "no_quorum";
-    const key = `q/${qc.round}/${toHex(qc.blockRoot)}/${toHex(qc.signers.uint8Array)}/${toHex(qc.signature)}`;
+    const key = this.qcKey(qc);
     if (this.verified.has(key)) return "ok";
     const message = signingRootOfVote(this.chainId, {
       epoch: qc.epoch,
@@ -142,6 +142,15 @@ export class Committee {
     if (!ok) return "bad_signature";
     this.remember(key);
     return "ok";
+  }
+
+  /** Marks a QC this node aggregated from individually or aggregate-verified votes. */
+  trustQc(qc: QuorumCertificate): void {
+    this.remember(this.qcKey(qc));
+  }
+
+  private qcKey(qc: QuorumCertificate): string {
+    return `q/${qc.round}/${toHex(qc.blockRoot)}/${toHex(qc.signers.uint8Array)}/${toHex(qc.signature)}`;
   }
 
   private remember(key: string): void {

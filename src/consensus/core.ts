@@ -17,7 +17,7 @@ import {
   MiniBlockPayload as MiniBlockPayloadType,
   type QuorumCertificate,
   type SignedVote,
-  signingRootOfHeader,
+  signingRootFromMessageRoot,
   signingRootOfTimeout,
   signingRootOfVote,
   type Timeout,
@@ -111,6 +111,9 @@ export class ConsensusCore {
   private timeoutSentRound = 0;
   private fetchInFlight: string | null = null;
   private epochEnded: BlockSummary | null = null;
+  private epochEndQc: QuorumCertificate | null = null;
+  /** What peers still in the previous epoch need to finish it: the boundary's descendants and its commit QC. */
+  private previousEpoch: { epoch: number; tail: Block[]; qc: QuorumCertificate } | null = null;
   private nextValidators: readonly ValidatorInfo[] | null = null;
 
   private persistSeq = 0;
@@ -251,6 +254,10 @@ export class ConsensusCore {
 
   /** Uncommitted blocks after `afterRound` on the way to `toRoot` (or all), to answer a peer's fetch. */
   blocksForFetch(epoch: number, afterRound: number, toRoot: Uint8Array | null): Block[] {
+    const prev = this.previousEpoch;
+    if (prev !== null && epoch === prev.epoch) {
+      return prev.tail.filter((b) => b.header.round > afterRound).slice(0, this.limits.maxFetchBlocks);
+    }
     if (epoch !== this.committee.epoch) return [];
     let nodes: TreeNode[];
     if (toRoot !== null) {
@@ -262,6 +269,13 @@ export class ConsensusCore {
       .filter((n) => n.summary.round > afterRound && n.block !== null)
       .slice(0, this.limits.maxFetchBlocks)
       .map((n) => n.block as Block);
+  }
+
+  /** The QC to send with a fetch answer for `epoch`: the high QC, or the previous epoch's commit QC. */
+  fetchQc(epoch: number): QuorumCertificate | null {
+    if (epoch === this.committee.epoch) return this.highQc;
+    if (this.previousEpoch !== null && epoch === this.previousEpoch.epoch) return this.previousEpoch.qc;
+    return null;
   }
 
   dropCounts(): Readonly<Partial<Record<DropReason, number>>> {
@@ -373,10 +387,13 @@ export class ConsensusCore {
     else if (via === "tc") this.consecutiveTimeouts += 1;
     this.votes.pruneBelow(round - 1);
     this.timeouts.pruneBelow(round - 1);
-    const keepFrom = round - this.limits.maxRoundsAhead;
-    this.voteSeen.pruneBelow(keepFrom);
-    this.proposalSeen.pruneBelow(keepFrom);
-    this.timeoutSeen.pruneBelow(keepFrom);
+    if (round % 16 === 0) {
+      // Amortized: the records are also capped in number, so pruning need not run every round.
+      const keepFrom = round - this.limits.maxRoundsAhead;
+      this.voteSeen.pruneBelow(keepFrom);
+      this.proposalSeen.pruneBelow(keepFrom);
+      this.timeoutSeen.pruneBelow(keepFrom);
+    }
     for (const r of this.pendingProposals.keys()) if (r < round) this.pendingProposals.delete(r);
     const leader = this.leaderForRound(round);
     this.out.push({ type: "roundEntered", epoch: this.committee.epoch, round, leader: leader ?? -1, via });
@@ -466,6 +483,8 @@ export class ConsensusCore {
       if (qc.round > this.committedRound) this.requestFetch(from, qc.blockRoot, qc.round);
     } else {
       this.tryCommit(node, qc);
+      // The commit may have ended the epoch (and switched to the next): this QC is history now.
+      if (this.committee.epoch !== qc.epoch) return "ok";
     }
     this.enterRound(qc.round + 1, "qc");
     return "ok";
@@ -511,6 +530,7 @@ export class ConsensusCore {
       this.recentCommitted.splice(0, this.recentCommitted.length - keep);
     if (boundary !== null) {
       this.epochEnded = boundary.summary;
+      this.epochEndQc = qc;
       this.maybeSwitchEpoch();
     }
   }
@@ -541,6 +561,11 @@ export class ConsensusCore {
     const validators = this.nextValidators;
     if (boundary === null || validators === null) return;
     const epoch = this.committee.epoch + 1;
+    this.previousEpoch = {
+      epoch: this.committee.epoch,
+      tail: this.tree.blocksInRoundOrder().flatMap((n) => (n.block === null ? [] : [n.block])),
+      qc: this.epochEndQc ?? this.highQc,
+    };
     this.committee = this.makeCommittee(epoch, validators, boundary.root);
     const root: BlockSummary = {
       root: boundary.root,
@@ -668,7 +693,7 @@ export class ConsensusCore {
       !verified &&
       !this.modules.scheme.verify(
         this.committee.pubkey(h.proposerIndex),
-        signingRootOfHeader(this.opts.chainId, h),
+        signingRootFromMessageRoot("proposal", this.opts.chainId, h.epoch, root),
         block.signature,
       )
     ) {
@@ -702,14 +727,14 @@ export class ConsensusCore {
       this.drop("bad_certificate", inp, from, `qc: ${qcCheck}`);
       return;
     }
-    if (block.justify.tc.length === 1) {
+    if (block.justify.tc.length === 1 && this.committee.epoch === h.epoch) {
       const tcCheck = this.processTc(block.justify.tc[0]);
       if (tcCheck !== "ok") {
         this.drop("bad_certificate", inp, from, `tc: ${tcCheck}`);
         return;
       }
     }
-    if (this.epochEnded !== null) return; // the QC above ended the epoch
+    if (this.epochEnded !== null || this.committee.epoch !== h.epoch) return; // the QC above ended the epoch
     const parent = this.tree.get(h.parentRoot);
     if (parent === undefined) {
       if (mode === "fetched") {
@@ -902,7 +927,10 @@ export class ConsensusCore {
       this.voteSeen.forget(bad, v.round);
       this.drop("bad_signature", input, bad === sv.signerIndex ? from : null, `vote of ${bad}`);
     }
-    if (outcome.qc !== null) this.processQc(outcome.qc, null);
+    if (outcome.qc !== null) {
+      this.committee.trustQc(outcome.qc);
+      this.processQc(outcome.qc, null);
+    }
   }
 
   private onTimeoutMessage(
@@ -1020,6 +1048,7 @@ export class ConsensusCore {
       this.drop("bad_certificate", input, from, `timeout high qc: ${qcCheck}`);
       return false;
     }
+    if (this.committee.epoch !== tm.timeout.epoch) return false; // its QC ended the epoch
     if (tm.lastTc.length === 1) {
       const tcCheck = this.processTc(tm.lastTc[0]);
       if (tcCheck !== "ok") {
@@ -1045,7 +1074,8 @@ export class ConsensusCore {
     const epochLength = this.opts.epochLengthRounds;
     if (epochLength > 0 && parent.summary.round >= epochLength) {
       // Past the epoch boundary: these blocks only certify it and are never committed.
-      this.propose(emptyPayload(), 0, new Uint8Array(32));
+      const payload = emptyPayload();
+      this.propose(payload, MiniBlockPayloadType.hashTreeRoot(payload), 0, new Uint8Array(32));
       return;
     }
     this.payloadRequestedRound = round;
@@ -1075,16 +1105,22 @@ export class ConsensusCore {
       this.drop("invalid_block", input, null, "bad state root or block number");
       return;
     }
+    let payloadRoot: Uint8Array;
     try {
-      MiniBlockPayloadType.hashTreeRoot(input.payload);
+      payloadRoot = MiniBlockPayloadType.hashTreeRoot(input.payload);
     } catch (err) {
       this.drop("invalid_block", input, null, `payload: ${(err as Error).message}`);
       return;
     }
-    this.propose(input.payload, input.stateBlockNumber, input.stateRoot);
+    this.propose(input.payload, payloadRoot, input.stateBlockNumber, input.stateRoot);
   }
 
-  private propose(payload: MiniBlockPayload, stateBlockNumber: number, stateRoot: Uint8Array): void {
+  private propose(
+    payload: MiniBlockPayload,
+    payloadRoot: Uint8Array,
+    stateBlockNumber: number,
+    stateRoot: Uint8Array,
+  ): void {
     const self = this.self as number;
     const round = this.round;
     const qc = this.highQc;
@@ -1095,19 +1131,19 @@ export class ConsensusCore {
       proposerIndex: self,
       parentRoot: qc.blockRoot,
       parentRound: qc.round,
-      payloadRoot: MiniBlockPayloadType.hashTreeRoot(payload),
+      payloadRoot,
       stateBlockNumber,
       stateRoot,
       justifyRoot: Justification.hashTreeRoot(justify),
     };
+    const root = BlockHeader.hashTreeRoot(header);
     const signature = (this.modules.signer as NonNullable<ConsensusModules["signer"]>).sign(
-      signingRootOfHeader(this.opts.chainId, header),
+      signingRootFromMessageRoot("proposal", this.opts.chainId, header.epoch, root),
     );
     const block: Block = { header, signature, payload, justify };
     this.lastProposedRound = round;
     const parent = this.tree.get(qc.blockRoot) as TreeNode;
     const { placement } = this.placementAndLeader(parent, round);
-    const root = BlockHeader.hashTreeRoot(header);
     this.proposalSeen.observe(self, round, {
       rootHex: toHex(root),
       message: header,
@@ -1189,8 +1225,12 @@ export class ConsensusCore {
         continue;
       this.onProposal(block, input.from, false, "fetched");
     }
+    if (input.qc !== undefined && this.epochEnded === null && input.qc.epoch === this.committee.epoch) {
+      const check = this.processQc(input.qc, input.from);
+      if (check !== "ok") this.drop("bad_fetch", input, input.from, `qc: ${check}`);
+    }
     const certified = this.tree.get(this.highQc.blockRoot);
-    if (certified !== undefined) this.tryCommit(certified, this.highQc);
+    if (certified !== undefined && this.epochEnded === null) this.tryCommit(certified, this.highQc);
     this.maybePropose();
     const pending = this.pendingProposals.get(this.round);
     if (pending !== undefined && this.tree.has(pending.block.header.parentRoot)) {

@@ -3,6 +3,15 @@
  * machine. `new ConsensusCore(opts, modules).handle(input)` returns effects for the host to run in
  * order. See docs/consensus.md for the contract.
  */
+
+export type {
+  Block,
+  MiniBlockPayload,
+  QuorumCertificate,
+  SignedVote,
+  TimeoutCertificate,
+  TimeoutMessage,
+} from "../types/index.ts";
 export { BLS_SCHEME_NAME, BlsScheme, BlsSigner } from "./bls-scheme.ts";
 export { ConsensusCore, type CoreStatus } from "./core.ts";
 export { ConsensusError } from "./errors.ts";

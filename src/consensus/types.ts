@@ -207,7 +207,14 @@ export type ConsensusInput =
       stateRoot: Uint8Array;
     }
   | { type: "safetyPersisted"; nowMs: number; seq: number }
-  | { type: "blocksFetched"; nowMs: number; from: number; blocks: Block[] }
+  | {
+      type: "blocksFetched";
+      nowMs: number;
+      from: number;
+      blocks: Block[];
+      /** The peer's best QC for that epoch (see ConsensusCore.fetchQc): lets the fetched chain commit. */
+      qc?: QuorumCertificate;
+    }
   | { type: "validatorSet"; nowMs: number; epoch: number; validators: readonly ValidatorInfo[] };
 
 export type Evidence =

@@ -42,6 +42,16 @@ function concat(domain: Uint8Array, root: Uint8Array): Uint8Array {
   return out;
 }
 
+/** Signing root from an already computed hashTreeRoot of the message (saves re-hashing). */
+export function signingRootFromMessageRoot(
+  kind: SignedKind,
+  chainId: number,
+  epoch: number,
+  messageRoot: Uint8Array,
+): Uint8Array {
+  return concat(computeDomain(kind, chainId, epoch), messageRoot);
+}
+
 export function signingRootOfHeader(chainId: number, header: BlockHeader): Uint8Array {
   return concat(computeDomain("proposal", chainId, header.epoch), BlockHeader.hashTreeRoot(header));
 }

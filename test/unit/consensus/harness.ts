@@ -257,7 +257,14 @@ export class Net {
           );
           const tree = this.cores[peer].blocksForFetch(e.epoch, e.afterRound, null);
           const blocks = [...committed, ...tree].slice(0, 256);
-          this.deliver(peer, i, { type: "blocksFetched", nowMs: 0, from: peer, blocks });
+          const qc = this.cores[peer].fetchQc(e.epoch);
+          this.deliver(peer, i, {
+            type: "blocksFetched",
+            nowMs: 0,
+            from: peer,
+            blocks,
+            ...(qc === null ? {} : { qc }),
+          });
           break;
         }
         case "evidence":
