@@ -142,6 +142,8 @@ export async function runStateTests(
     fork?: Fork;
     filter?: (id: string) => boolean;
     onFile?: (done: number, total: number) => void;
+    /** Run only these files (paths under dir). */
+    files?: string[];
   } = {},
 ): Promise<FolderResult> {
   const fork = opts.fork ?? "cancun";
