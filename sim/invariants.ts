@@ -16,6 +16,7 @@ export interface Violation {
   step: number;
   atMs: number;
   message: string;
+  /** The last events before the step. */
   trace: TraceLine[];
 }
 
@@ -25,157 +26,175 @@ export interface LivenessSpec {
   minCommits: number;
 }
 
-export interface InvariantInput {
-  honest: (validator: number) => boolean;
-  commits: readonly CommitRecord[];
-  signed: readonly SignedRecord[];
-  evidence: readonly EvidenceRecord[];
-  /** Which validators received which signed messages: "signer/kind/epoch/round/digest" keys. */
-  received: ReadonlyMap<number, ReadonlySet<string>>;
-  liveness: LivenessSpec | undefined;
-  durationMs: number;
-  /** Honest validators that were running for the whole liveness window. */
-  upThroughLiveness: readonly number[];
-  trace: (step: number) => TraceLine[];
-  /** The last step of the run: where a liveness failure is reported. */
-  finalStep: number;
-}
-
 export interface InvariantResult {
   status: Record<InvariantName, InvariantStatus>;
   violations: Violation[];
 }
 
-export function signedKey(r: Pick<SignedRecord, "signer" | "kind" | "epoch" | "round">): string {
+function signedKey(r: Pick<SignedRecord, "signer" | "kind" | "epoch" | "round">): string {
   return `${r.signer}/${r.kind}/${r.epoch}/${r.round}`;
 }
 
-/** Checks every invariant over a finished run. */
-export function checkInvariants(input: InvariantInput): InvariantResult {
-  const violations: Violation[] = [];
-  const add = (invariant: InvariantName, step: number, atMs: number, message: string): void => {
-    violations.push({ invariant, step, atMs, message, trace: input.trace(step) });
-  };
-  const status: Record<InvariantName, InvariantStatus> = {
+/**
+ * Watches a run as it happens: agreement, single chain and double signing are checked at the
+ * step they break (so the trace shows what led there); evidence and liveness at the end.
+ */
+export class InvariantMonitor {
+  private readonly honest: (validator: number) => boolean;
+  private readonly trace: () => TraceLine[];
+  private readonly status: Record<InvariantName, InvariantStatus> = {
     agreement: "ok",
     noDoubleSign: "ok",
     singleChain: "ok",
     liveness: "n/a",
     evidence: "n/a",
   };
+  private readonly violations: Violation[] = [];
+  private readonly blockAtHeight = new Map<number, CommitRecord>();
+  private readonly lastCommitOf = new Map<string, CommitRecord>();
+  private readonly firstSigned = new Map<string, SignedRecord>();
+  /** Byzantine equivocations: two signed messages of one signer for one key. */
+  private readonly equivocations: { a: SignedRecord; b: SignedRecord }[] = [];
+  /** Which honest node incarnations received which Byzantine-signed messages ("key/digest"). */
+  private readonly received = new Map<string, Set<string>>();
+  private readonly reported = new Set<string>();
+  private readonly commitTimes = new Map<number, number[]>();
 
-  // Agreement: one block per height among honest nodes. Commits are in step order, so the first
-  // conflicting one found is the earliest.
-  const atHeight = new Map<number, CommitRecord>();
-  for (const c of input.commits) {
-    if (!input.honest(c.node)) continue;
-    const first = atHeight.get(c.height);
-    if (first === undefined) atHeight.set(c.height, c);
-    else if (first.blockId !== c.blockId && status.agreement === "ok") {
-      status.agreement = "violated";
-      add(
+  constructor(opts: { honest: (validator: number) => boolean; trace: () => TraceLine[] }) {
+    this.honest = opts.honest;
+    this.trace = opts.trace;
+  }
+
+  onCommit(c: CommitRecord): void {
+    if (!this.honest(c.node)) return;
+    const times = this.commitTimes.get(c.node) ?? [];
+    if (times.length === 0) this.commitTimes.set(c.node, times);
+    times.push(c.atMs);
+    const first = this.blockAtHeight.get(c.height);
+    if (first === undefined) this.blockAtHeight.set(c.height, c);
+    else if (first.blockId !== c.blockId) {
+      this.violate(
         "agreement",
         c.step,
         c.atMs,
         `height ${c.height}: node ${first.node} committed ${short(first.blockId)}, node ${c.node} committed ${short(c.blockId)}`,
       );
     }
-  }
-
-  // Single chain: each node's commits have consecutive heights and link by parent.
-  const lastOf = new Map<string, CommitRecord>();
-  for (const c of input.commits) {
-    if (!input.honest(c.node)) continue;
     const key = `${c.node}/${c.instance}`;
-    const prev = lastOf.get(key);
-    lastOf.set(key, c);
-    if (prev === undefined || status.singleChain === "violated") continue;
-    const broken = c.height !== prev.height + 1 || (c.parentId !== undefined && c.parentId !== prev.blockId);
-    if (broken) {
-      status.singleChain = "violated";
-      add(
-        "singleChain",
-        c.step,
-        c.atMs,
-        `node ${c.node} committed ${short(c.blockId)} at height ${c.height} (parent ${short(c.parentId ?? "?")}) after ${short(prev.blockId)} at height ${prev.height}`,
-      );
+    const prev = this.lastCommitOf.get(key);
+    this.lastCommitOf.set(key, c);
+    if (prev !== undefined) {
+      const broken =
+        c.height !== prev.height + 1 || (c.parentId !== undefined && c.parentId !== prev.blockId);
+      if (broken) {
+        this.violate(
+          "singleChain",
+          c.step,
+          c.atMs,
+          `node ${c.node} committed ${short(c.blockId)} at height ${c.height} (parent ${short(c.parentId ?? "?")}) after ${short(prev.blockId)} at height ${prev.height}`,
+        );
+      }
     }
   }
 
-  // No double sign by honest validators; collect equivocations by the others for the evidence check.
-  const firstSigned = new Map<string, SignedRecord>();
-  const equivocations: { a: SignedRecord; b: SignedRecord }[] = [];
-  for (const s of input.signed) {
+  /** A signed message left a node (its first send; copies to many peers are one record). */
+  onSigned(s: SignedRecord): void {
     const key = signedKey(s);
-    const first = firstSigned.get(key);
+    const first = this.firstSigned.get(key);
     if (first === undefined) {
-      firstSigned.set(key, s);
-      continue;
+      this.firstSigned.set(key, s);
+      return;
     }
-    if (first.digest === s.digest) continue;
-    if (input.honest(s.signer)) {
-      if (status.noDoubleSign === "ok") {
-        status.noDoubleSign = "violated";
-        add(
-          "noDoubleSign",
-          s.step,
-          s.atMs,
-          `honest validator ${s.signer} signed two ${s.kind}s for epoch ${s.epoch} round ${s.round}: ${short(first.digest)} and ${short(s.digest)}`,
-        );
-      }
-    } else {
-      equivocations.push({ a: first, b: s });
-    }
-  }
-
-  // Every equivocation that one honest node saw both halves of becomes evidence at some honest node.
-  const seen = (v: number, r: SignedRecord): boolean =>
-    input.received.get(v)?.has(`${signedKey(r)}/${r.digest}`) ?? false;
-  const reported = new Set(
-    input.evidence.filter((e) => input.honest(e.reporter)).map((e) => `${e.offender}/${e.round}`),
-  );
-  const checked = new Set<string>();
-  for (const { a, b } of equivocations) {
-    const id = `${signedKey(a)}/${a.digest}/${b.digest}`;
-    if (checked.has(id)) continue;
-    checked.add(id);
-    const witnessed = [...input.received.keys()].some((v) => input.honest(v) && seen(v, a) && seen(v, b));
-    if (!witnessed) continue;
-    if (status.evidence === "n/a") status.evidence = "ok";
-    if (!reported.has(`${a.signer}/${a.round}`) && status.evidence === "ok") {
-      status.evidence = "violated";
-      add(
-        "evidence",
-        b.step,
-        b.atMs,
-        `validator ${a.signer} signed two ${a.kind}s for round ${a.round}, an honest node received both, and no honest node reported it`,
+    if (first.digest === s.digest) return;
+    if (this.honest(s.signer)) {
+      this.violate(
+        "noDoubleSign",
+        s.step,
+        s.atMs,
+        `honest validator ${s.signer} signed two ${s.kind}s for epoch ${s.epoch} round ${s.round}: ${short(first.digest)} and ${short(s.digest)}`,
       );
+    } else if (!this.equivocations.some((e) => signedKey(e.a) === key && e.b.digest === s.digest)) {
+      this.equivocations.push({ a: first, b: s });
     }
   }
 
-  // Liveness: after the faults end, every honest running node commits within the bound.
-  const spec = input.liveness;
-  if (spec !== undefined && spec.afterMs + spec.withinMs <= input.durationMs) {
-    status.liveness = "ok";
-    const deadline = spec.afterMs + spec.withinMs;
-    for (const v of input.upThroughLiveness) {
-      const count = input.commits.filter(
-        (c) => c.node === v && c.atMs > spec.afterMs && c.atMs <= deadline,
-      ).length;
-      if (count < spec.minCommits) {
-        status.liveness = "violated";
-        add(
-          "liveness",
-          input.finalStep,
-          deadline,
-          `node ${v} committed ${count} block(s) between ${spec.afterMs} ms and ${deadline} ms; at least ${spec.minCommits} required`,
+  /** Whether deliveries of this signer's messages need recording (only Byzantine ones do). */
+  tracksReceipt(signer: number): boolean {
+    return !this.honest(signer);
+  }
+
+  /**
+   * An honest node received a Byzantine-signed message. `witness` names the node's incarnation:
+   * a node that crashed between the two halves of an equivocation could not have reported it.
+   */
+  onReceived(
+    receiver: number,
+    witness: string,
+    s: Pick<SignedRecord, "signer" | "kind" | "epoch" | "round" | "digest">,
+  ): void {
+    if (!this.honest(receiver) || this.honest(s.signer)) return;
+    const id = `${signedKey(s)}/${s.digest}`;
+    const set = this.received.get(id) ?? new Set<string>();
+    if (set.size === 0) this.received.set(id, set);
+    set.add(witness);
+  }
+
+  onEvidence(e: EvidenceRecord): void {
+    if (this.honest(e.reporter)) this.reported.add(`${e.offender}/${e.kind}/${e.round}`);
+  }
+
+  /** Closes the run: evidence and liveness, then the verdict. */
+  finish(opts: {
+    liveness: LivenessSpec | undefined;
+    durationMs: number;
+    upThroughLiveness: number[];
+    finalStep: number;
+  }): InvariantResult {
+    for (const { a, b } of this.equivocations) {
+      const seenA = this.received.get(`${signedKey(a)}/${a.digest}`);
+      const seenB = this.received.get(`${signedKey(b)}/${b.digest}`);
+      const witnessed = seenA !== undefined && seenB !== undefined && [...seenA].some((v) => seenB.has(v));
+      if (!witnessed) continue;
+      if (this.status.evidence === "n/a") this.status.evidence = "ok";
+      if (!this.reported.has(`${a.signer}/${a.kind}/${a.round}`)) {
+        this.violate(
+          "evidence",
+          b.step,
+          b.atMs,
+          `validator ${a.signer} signed two ${a.kind}s for round ${a.round}, an honest node received both, and no honest node reported it`,
         );
-        break;
       }
     }
+    const spec = opts.liveness;
+    if (spec !== undefined && spec.afterMs + spec.withinMs <= opts.durationMs) {
+      this.status.liveness = "ok";
+      const deadline = spec.afterMs + spec.withinMs;
+      for (const v of opts.upThroughLiveness) {
+        const count = (this.commitTimes.get(v) ?? []).filter((t) => t > spec.afterMs && t <= deadline).length;
+        if (count < spec.minCommits) {
+          this.violate(
+            "liveness",
+            opts.finalStep,
+            deadline,
+            `node ${v} committed ${count} block(s) between ${spec.afterMs} ms and ${deadline} ms; at least ${spec.minCommits} required`,
+          );
+          break;
+        }
+      }
+    }
+    return { status: { ...this.status }, violations: [...this.violations] };
   }
 
-  return { status, violations };
+  /** True once any invariant broke (a sweep may stop a run early). */
+  get violated(): boolean {
+    return this.violations.length > 0;
+  }
+
+  private violate(invariant: InvariantName, step: number, atMs: number, message: string): void {
+    if (this.status[invariant] === "violated") return;
+    this.status[invariant] = "violated";
+    this.violations.push({ invariant, step, atMs, message, trace: this.trace() });
+  }
 }
 
 function short(id: string): string {

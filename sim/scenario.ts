@@ -33,17 +33,29 @@ const linkParamsSchema = z.strictObject({
  * What a validator does besides following the protocol.
  * - honest: follows it.
  * - twins: two instances share its key and both talk to everyone (double voter).
- * - equivocator: two instances share its key, each reaching one half of the peers, so as leader
- *   it proposes two different blocks for a round.
+ * - equivocator: two instances share its key and hear everyone; each reaches one half of the
+ *   peers first and the other half crossDelayMs later, so as leader it proposes two different
+ *   blocks for a round and every node sees both.
+ * - split-brain: two instances share its key; instance k talks only with one half of the other
+ *   validators (and instance k of other split-brain validators): two worlds (Twins paper).
  * - silent-leader: drops its own proposals.
  * - withhold-votes: drops its own votes.
  */
-export const behaviourSchema = z.enum(["honest", "twins", "equivocator", "silent-leader", "withhold-votes"]);
+export const behaviourSchema = z.enum([
+  "honest",
+  "twins",
+  "equivocator",
+  "split-brain",
+  "silent-leader",
+  "withhold-votes",
+]);
 export type Behaviour = z.infer<typeof behaviourSchema>;
 
 const validatorSchema = z.strictObject({
   stake: z.number().int().positive().default(1),
   behaviour: behaviourSchema.default("honest"),
+  /** Equivocator only: how much later its instances reach the other half (default 150 ms). */
+  crossDelayMs: ms.optional(),
   /** Clock skew: local time = offsetMs + virtual time * (1 + drift). */
   clock: z
     .strictObject({
@@ -79,6 +91,7 @@ export const timelineEventSchema = z.discriminatedUnion("event", [
     everyMs: z.number().positive(),
     untilMs: ms,
     maxDown: z.number().int().positive().default(1),
+    amnesia: z.boolean().default(false),
   }),
   z.strictObject({ ...at, event: z.literal("gst") }),
 ]);
@@ -93,13 +106,21 @@ export const scenarioSchema = z
     validators: z.union([z.number().int().min(1).max(512), z.array(validatorSchema).min(1).max(512)]),
     consensus: z
       .strictObject({
-        baseTimeoutMs: z.number().positive().optional(),
-        maxTimeoutMs: z.number().positive().optional(),
-        leaderTermRounds: z.number().int().positive().optional(),
-        proposalIntervalMs: ms.optional(),
-        brokenRule: z.enum(["vote-at-or-below-last-round", "two-thirds-quorum"]).optional(),
+        baseTimeoutMs: z.number().positive().default(1000),
+        backoffFactor: z.number().min(1).default(1.5),
+        maxTimeoutMs: z.number().positive().default(10_000),
+        /** Consecutive rounds one leader keeps (1 = classic rotation). */
+        leaderTermRounds: z.number().int().positive().default(1),
+        /** Recent blocks inspected to skip leaders that failed (0 = no reputation). */
+        reputationWindow: z.number().int().nonnegative().default(0),
       })
-      .default({}),
+      .default({
+        baseTimeoutMs: 1000,
+        backoffFactor: 1.5,
+        maxTimeoutMs: 10_000,
+        leaderTermRounds: 1,
+        reputationWindow: 0,
+      }),
     network: z
       .strictObject({
         latency: latencySchema.default({ dist: "uniform", minMs: 5, maxMs: 30 }),
@@ -167,6 +188,7 @@ export interface ValidatorSpec {
   stake: number;
   behaviour: Behaviour;
   clock: { offsetMs: number; drift: number };
+  crossDelayMs: number | undefined;
 }
 
 export function validatorSpecs(s: Scenario): ValidatorSpec[] {
@@ -175,12 +197,14 @@ export function validatorSpecs(s: Scenario): ValidatorSpec[] {
       stake: 1,
       behaviour: "honest" as const,
       clock: { offsetMs: 0, drift: 0 },
+      crossDelayMs: undefined,
     }));
   }
   return s.validators.map((v) => ({
     stake: v.stake,
     behaviour: v.behaviour,
     clock: v.clock ?? { offsetMs: 0, drift: 0 },
+    crossDelayMs: v.crossDelayMs,
   }));
 }
 
