@@ -50,6 +50,8 @@ export interface DeployOptions {
   rewardReserve?: bigint;
   staking?: Partial<StakingParams>;
   governance?: Partial<GovernanceParams>;
+  /** Called before each step (deployments take a few seconds on a real chain). */
+  onProgress?: (step: string) => void;
 }
 
 export interface Deployment {
@@ -110,6 +112,7 @@ export async function deploySuite(l1: L1Clients, opts: DeployOptions = {}): Prom
 
   const pc = l1.publicClient;
   const deployed = async (hash: Hex, what: string): Promise<Address> => {
+    opts.onProgress?.(`deployed ${what}`);
     const receipt = await pc.waitForTransactionReceipt({ hash });
     if (receipt.status !== "success" || !receipt.contractAddress) {
       throw new DeployError("DEPLOY_FAILED", `deploying ${what} failed (tx ${hash})`);
@@ -117,6 +120,7 @@ export async function deploySuite(l1: L1Clients, opts: DeployOptions = {}): Prom
     return receipt.contractAddress;
   };
   const mined = async (hash: Hex, what: string): Promise<void> => {
+    opts.onProgress?.(what);
     const receipt = await pc.waitForTransactionReceipt({ hash });
     if (receipt.status !== "success") throw new DeployError("DEPLOY_FAILED", `${what} failed (tx ${hash})`);
   };

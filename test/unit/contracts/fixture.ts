@@ -6,6 +6,7 @@ import {
   type Account,
   type Address,
   type Chain,
+  createPublicClient,
   createWalletClient,
   type Hex,
   http,
@@ -68,7 +69,8 @@ export async function setUpSuite(
   const wallets = accounts.map((account) =>
     createWalletClient({ chain: l1.chain, transport: http(anvil.rpcUrl), account }),
   );
-  const pc = l1.publicClient;
+  // JSON-RPC batching: the concurrent reads of a test go to anvil in one HTTP request.
+  const pc = createPublicClient({ chain: l1.chain, transport: http(anvil.rpcUrl, { batch: true }) });
   const { MegaToken: token, StakingManager: staking, Slashing: slashing } = deployment.contracts;
   // Fund accounts 1..9 with MEGA and approve the StakingManager for everyone.
   for (let i = 1; i < accounts.length; i++) {
@@ -109,7 +111,10 @@ export async function send(
     account: wallet.account,
   });
   const hash = await wallet.writeContract(request);
-  const receipt = await pc.waitForTransactionReceipt({ hash });
+  // anvil automines: the receipt exists as soon as the send returns, no need to poll for it.
+  const receipt = await pc
+    .getTransactionReceipt({ hash })
+    .catch(() => pc.waitForTransactionReceipt({ hash }));
   if (receipt.status !== "success") throw new Error(`${functionName} reverted in a mined tx`);
   return hash;
 }
@@ -165,7 +170,7 @@ export async function nextEpoch(f: Fixture): Promise<void> {
   const [start, length, current] = await Promise.all([
     read("lastEpochStartBlock"),
     read("epochLength"),
-    f.pc.getBlockNumber(),
+    f.pc.getBlockNumber({ cacheTime: 0 }),
   ]);
   let next = start + length;
   while (next <= current) next += length;

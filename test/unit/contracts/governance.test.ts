@@ -27,10 +27,10 @@ describe("Governance on anvil", () => {
     const holder = f.accounts[1].address;
     await send(f.pc, f.wallets[1], f.token, MegaTokenAbi, "delegate", [holder]);
     await mine(f, 1);
-    const before = await f.pc.getBlockNumber();
+    const before = await f.pc.getBlockNumber({ cacheTime: 0 });
     await register(f, 1, 21, MEGA("400000"));
     await mine(f, 1);
-    const after = (await f.pc.getBlockNumber()) - 1n;
+    const after = (await f.pc.getBlockNumber({ cacheTime: 0 })) - 1n;
     expect(await votes(holder, before - 1n)).toBe(MEGA("1000000"));
     expect(await votes(holder, after)).toBe(MEGA("1000000"));
     const tokenVotes = await f.pc.readContract({
@@ -47,7 +47,7 @@ describe("Governance on anvil", () => {
       2n ** 255n,
     ]);
     await mine(f, 1);
-    const later = (await f.pc.getBlockNumber()) - 1n;
+    const later = (await f.pc.getBlockNumber({ cacheTime: 0 })) - 1n;
     expect(await votes(holder, later)).toBe(MEGA("600000"));
     expect(await votes(holder, after)).toBe(MEGA("1000000"));
   });
