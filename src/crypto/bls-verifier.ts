@@ -41,41 +41,48 @@ function key(input: PublicKeyInput): BlsPublicKey {
  */
 export function prepareSets(sets: readonly SignatureSet[]): PreparedSet<blst.PublicKey>[] {
   if (sets.length === 0) throw new BlsError("EMPTY_AGGREGATE", "no signature sets to verify");
-  return sets.map((set) => {
-    switch (set.type) {
-      case "single":
-        checkMessage(set.message);
-        return { publicKeys: [key(set.publicKey).point], messages: [set.message], signature: set.signature };
-      case "aggregate": {
-        if (set.publicKeys.length === 0) {
-          throw new BlsError("EMPTY_AGGREGATE", "aggregate signature set without public keys");
-        }
-        checkMessage(set.message);
-        const points = set.publicKeys.map((pk) => key(pk).point);
-        const aggregate = points.length === 1 ? points[0] : blst.aggregatePublicKeys(points, false);
-        return { publicKeys: [aggregate], messages: [set.message], signature: set.signature };
+  return sets.map((set) => ({ ...prepareOne(set), signature: asBytes(set.signature) }));
+}
+
+/** A signature that is not even bytes is simply an invalid one (its set is false). */
+function asBytes(value: unknown): Uint8Array {
+  return value instanceof Uint8Array ? value : new Uint8Array(0);
+}
+
+function prepareOne(set: SignatureSet): PreparedSet<blst.PublicKey> {
+  switch (set.type) {
+    case "single":
+      checkMessage(set.message);
+      return { publicKeys: [key(set.publicKey).point], messages: [set.message], signature: set.signature };
+    case "aggregate": {
+      if (set.publicKeys.length === 0) {
+        throw new BlsError("EMPTY_AGGREGATE", "aggregate signature set without public keys");
       }
-      case "multiMessage": {
-        if (set.publicKeys.length === 0) {
-          throw new BlsError("EMPTY_AGGREGATE", "multi-message signature set without public keys");
-        }
-        if (set.publicKeys.length !== set.messages.length) {
-          throw new BlsError(
-            "LENGTH_MISMATCH",
-            `${set.publicKeys.length} public keys but ${set.messages.length} messages`,
-          );
-        }
-        for (const m of set.messages) checkMessage(m);
-        return {
-          publicKeys: set.publicKeys.map((pk) => key(pk).point),
-          messages: [...set.messages],
-          signature: set.signature,
-        };
-      }
-      default:
-        throw new BlsError("INVALID_MESSAGE", "unknown signature set type");
+      checkMessage(set.message);
+      const points = set.publicKeys.map((pk) => key(pk).point);
+      const aggregate = points.length === 1 ? points[0] : blst.aggregatePublicKeys(points, false);
+      return { publicKeys: [aggregate], messages: [set.message], signature: set.signature };
     }
-  });
+    case "multiMessage": {
+      if (set.publicKeys.length === 0) {
+        throw new BlsError("EMPTY_AGGREGATE", "multi-message signature set without public keys");
+      }
+      if (set.publicKeys.length !== set.messages.length) {
+        throw new BlsError(
+          "LENGTH_MISMATCH",
+          `${set.publicKeys.length} public keys but ${set.messages.length} messages`,
+        );
+      }
+      for (const m of set.messages) checkMessage(m);
+      return {
+        publicKeys: set.publicKeys.map((pk) => key(pk).point),
+        messages: [...set.messages],
+        signature: set.signature,
+      };
+    }
+    default:
+      throw new BlsError("INVALID_MESSAGE", "unknown signature set type");
+  }
 }
 
 function checkMessage(message: Uint8Array): void {

@@ -58,10 +58,11 @@ export class BlsWorkerPool implements BlsVerifier {
     if (this.closed) return Promise.reject(new BlsError("VERIFIER_CLOSED", "verifier is closed"));
     let wire: Job["sets"];
     try {
+      // slice(): a view into a large buffer (a gossip frame) would otherwise be cloned whole.
       wire = prepareSets(sets).map((set) => ({
         publicKeys: set.publicKeys.map((pk) => pk.toBytes(false)),
-        messages: set.messages,
-        signature: set.signature,
+        messages: set.messages.map((m) => m.slice()),
+        signature: set.signature.slice(),
       }));
     } catch (err) {
       return Promise.reject(err);
