@@ -1,4 +1,4 @@
-import { RpcError, type RpcErrorObject, TxRejectedError, toErrorObject } from "./errors.ts";
+import { RpcCode, RpcError, type RpcErrorObject, toErrorObject } from "./errors.ts";
 import type { Json } from "./format.ts";
 import type { CallContext, MethodTable } from "./method.ts";
 
@@ -141,7 +141,7 @@ export class RpcDispatcher {
         const result = await method.invoke(params ?? [], ctx);
         response = { jsonrpc: "2.0", id, result };
       } catch (error) {
-        const expected = error instanceof RpcError || error instanceof TxRejectedError;
+        const expected = toErrorObject(error).code !== RpcCode.INTERNAL_ERROR;
         if (!expected) this.modules.onInternalError?.(req.method, error);
         response = errorResponse(id, error);
       }

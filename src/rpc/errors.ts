@@ -1,3 +1,4 @@
+import { TxRejectedError as ExecutionRejectedError } from "../execution/errors.ts";
 import { CodedError } from "../util/coded-error.ts";
 
 /**
@@ -104,7 +105,8 @@ export function toErrorObject(error: unknown): RpcErrorObject {
       ? { code: error.rpcCode, message: error.message }
       : { code: error.rpcCode, message: error.message, data: error.data };
   }
-  if (error instanceof TxRejectedError) {
+  // The execution engine's rejections already carry geth's wording.
+  if (error instanceof TxRejectedError || error instanceof ExecutionRejectedError) {
     return { code: RpcCode.SERVER_ERROR, message: error.message };
   }
   return { code: RpcCode.INTERNAL_ERROR, message: "internal error" };
