@@ -112,3 +112,45 @@ describe("core: voting, safety and commit", () => {
     expect(core.dropCounts().safety_rule).toBe(1);
   });
 });
+
+describe("core: timeout equivocation", () => {
+  it("two different signed timeouts of one validator for one round become evidence, once", () => {
+    const f = new Forge([1, 1, 1, 1]);
+    const core = f.core(0);
+    core.handle({ type: "start", nowMs: 0 });
+    const g = f.genesisQc();
+    core.handle(msg(1, { kind: "timeout", timeout: f.timeout(1, 1, g) }));
+    const b1 = f.block(1, 1, g);
+    // Same validator, same round, different highQcRound (needs a QC of round 1 to be well-formed).
+    const qc1 = f.qc(b1, [1, 2, 3]);
+    ackAll(core, core.handle(msg(1, { kind: "proposal", block: b1 })));
+    const e = core.handle(msg(1, { kind: "timeout", timeout: f.timeout(1, 2, qc1) }));
+    expect(ofType(e, "evidence")).toHaveLength(0); // round 2 is a different round
+    // Round 1 only has the genesis QC below it, so the conflict is staged at round 3 (after TC(2)).
+    const t3a = f.timeout(
+      2,
+      3,
+      g,
+      f.tc(2, [
+        [1, 1],
+        [2, 1],
+        [3, 1],
+      ]),
+    );
+    const t3b = f.timeout(
+      2,
+      3,
+      qc1,
+      f.tc(2, [
+        [1, 1],
+        [2, 1],
+        [3, 1],
+      ]),
+    );
+    core.handle(msg(2, { kind: "timeout", timeout: t3a }));
+    const ev = ofType(core.handle(msg(2, { kind: "timeout", timeout: t3b })), "evidence");
+    expect(ev).toHaveLength(1);
+    expect(ev[0].evidence.kind).toBe("timeout");
+    expect(ofType(core.handle(msg(2, { kind: "timeout", timeout: t3b })), "evidence")).toHaveLength(0);
+  });
+});

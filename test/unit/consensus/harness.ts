@@ -6,6 +6,8 @@
  */
 
 import {
+  BlsScheme,
+  BlsSigner,
   ConsensusCore,
   type ConsensusInput,
   type ConsensusModules,
@@ -13,12 +15,15 @@ import {
   type Effect,
   type Evidence,
   InsecureTestScheme,
-  type InsecureTestSigner,
+  initialSafetyData,
   insecureTestCommittee,
   type SafetyData,
   type SafetyRules,
+  type SignatureScheme,
+  type Signer,
   type ValidatorInfo,
 } from "../../../src/consensus/index.ts";
+import { secretKeyFromSeed } from "../../../src/crypto/index.ts";
 import {
   type Block,
   BlockHeader,
@@ -53,6 +58,8 @@ export interface NetOpts {
   epochLengthRounds?: number;
   baseTimeoutMs?: number;
   safetyRules?: SafetyRules;
+  /** "bls" runs real BLS12-381 signatures (slow: keep such runs short). */
+  scheme?: "insecure" | "bls";
   /** Links (from -> to) that drop everything while `partitioned(now)` is true. */
   partition?: { until: number; groups: number[][] };
   limits?: ConsensusOpts["limits"];
@@ -68,7 +75,8 @@ interface Event {
 export class Net {
   readonly cores: ConsensusCore[] = [];
   readonly validators: ValidatorInfo[];
-  readonly signers: InsecureTestSigner[];
+  readonly signers: Signer[];
+  readonly scheme: SignatureScheme;
   readonly commits: string[][] = [];
   readonly commitRounds: number[][] = [];
   readonly evidence: Evidence[][] = [];
@@ -87,8 +95,18 @@ export class Net {
     this.opts = opts;
     this.rand = prng(opts.seed);
     const committee = insecureTestCommittee(opts.powers);
-    this.validators = committee.validators;
-    this.signers = committee.signers;
+    if (opts.scheme === "bls") {
+      const signers = opts.powers.map(
+        (_, i) => new BlsSigner(secretKeyFromSeed(new Uint8Array(32).fill(i + 1))),
+      );
+      this.signers = signers;
+      this.validators = committee.validators.map((v, i) => ({ ...v, pubkey: signers[i].pubkey }));
+      this.scheme = new BlsScheme();
+    } else {
+      this.validators = committee.validators;
+      this.signers = committee.signers;
+      this.scheme = new InsecureTestScheme();
+    }
     this.byz = new Set([
       ...(opts.byzantine?.doubleVoters ?? []),
       ...(opts.byzantine?.equivocatingProposers ?? []),
@@ -121,7 +139,7 @@ export class Net {
   }
 
   makeCore(i: number, restored?: ConsensusModules["restored"]): ConsensusCore {
-    const modules: ConsensusModules = { scheme: new InsecureTestScheme(), signer: this.signers[i] };
+    const modules: ConsensusModules = { scheme: this.scheme, signer: this.signers[i] };
     if (this.opts.safetyRules !== undefined) modules.safetyRules = this.opts.safetyRules;
     if (restored !== undefined) modules.restored = restored;
     return new ConsensusCore(this.coreOpts(i), modules);
@@ -193,10 +211,7 @@ export class Net {
     const safety = this.persisted[i];
     this.timers[i].clear();
     this.queue = this.queue.filter((e) => e.to !== i);
-    this.cores[i] = this.makeCore(
-      i,
-      safety === null ? { safety: this.cores[i].status() as never } : { safety, snapshot },
-    );
+    this.cores[i] = this.makeCore(i, { safety: safety ?? initialSafetyData(snapshot.epoch), snapshot });
     this.push(this.now, i, { type: "start", nowMs: this.now });
   }
 
