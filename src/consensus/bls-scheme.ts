@@ -17,7 +17,7 @@ import type { SignatureScheme, Signer } from "./types.ts";
 export const BLS_SCHEME_NAME = "bls12-381-min-pk";
 
 export class BlsScheme implements SignatureScheme {
-  readonly name = BLS_SCHEME_NAME;
+  readonly name: string = BLS_SCHEME_NAME;
 
   verify(pubkey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
     try {

@@ -38,7 +38,7 @@ function equal(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 export class InsecureTestScheme implements SignatureScheme {
-  readonly name = INSECURE_TEST_SCHEME_NAME;
+  readonly name: string = INSECURE_TEST_SCHEME_NAME;
 
   verify(pubkey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
     return signature.length === 96 && equal(expand(pubkey, message), signature);

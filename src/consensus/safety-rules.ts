@@ -14,7 +14,7 @@
 import type { SafetyData, SafetyRules, TimeoutCandidate, VoteCandidate } from "./types.ts";
 
 export class JolteonSafetyRules implements SafetyRules {
-  readonly name = "jolteon-2chain";
+  readonly name: string = "jolteon-2chain";
 
   checkVote(data: SafetyData, c: VoteCandidate): string | null {
     if (c.epoch !== data.epoch) return "epoch_mismatch";
