@@ -1,15 +1,28 @@
 import { describe, expect, it } from "vitest";
 import { sweep } from "../../../sim/sweep.ts";
-import { JolteonSafetyRules } from "../../../src/consensus/index.ts";
+import {
+  JolteonSafetyRules,
+  type SafetyData,
+  type SafetyRules,
+  type TimeoutCandidate,
+  type VoteCandidate,
+} from "../../../src/consensus/index.ts";
 import { scenario } from "./helpers.ts";
 
 /**
  * A DELIBERATELY BROKEN quorum rule: 2/3 of the stake instead of more than 2/3. It exists only
  * here, injected through the core's safety-rules hook, to show that the simulator catches it.
  */
-class TwoThirdsQuorum extends JolteonSafetyRules {
-  override readonly name = "BROKEN-two-thirds-quorum";
-  override isQuorum(signedPower: bigint, totalPower: bigint): boolean {
+class TwoThirdsQuorum implements SafetyRules {
+  readonly name = "BROKEN-two-thirds-quorum";
+  private readonly real = new JolteonSafetyRules();
+  checkVote(data: SafetyData, candidate: VoteCandidate): string | null {
+    return this.real.checkVote(data, candidate);
+  }
+  checkTimeout(data: SafetyData, candidate: TimeoutCandidate): string | null {
+    return this.real.checkTimeout(data, candidate);
+  }
+  isQuorum(signedPower: bigint, totalPower: bigint): boolean {
     return signedPower * 3n >= totalPower * 2n;
   }
 }
