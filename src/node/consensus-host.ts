@@ -1,0 +1,252 @@
+import type {
+  CommittedBlock,
+  ConsensusCore,
+  ConsensusInput,
+  ConsensusMessage,
+  Effect,
+  Evidence,
+} from "../consensus/index.ts";
+import type { MegaseqMetrics } from "../metrics/index.ts";
+import type { P2pHost } from "../p2p/host.ts";
+import type { MiniBlockPayload, QuorumCertificate } from "../types/index.ts";
+import { decodeBlock, decodeConsensusMessage, encodeConsensusMessage } from "./consensus-wire.ts";
+import { type Log, silentLogger } from "./logger.ts";
+import type { SafetyFile } from "./safety-file.ts";
+
+/** Blocks asked for in one catch-up request (the p2p layer caps answers at 64 items). */
+const FETCH_BATCH = 64;
+
+/** What the leader puts in its mini-block, asked for when the core requests a payload. */
+export interface PayloadSource {
+  build(req: { epoch: number; round: number; parentRoot: Uint8Array }): Promise<{
+    payload: MiniBlockPayload;
+    stateBlockNumber: number;
+    stateRoot: Uint8Array;
+  }>;
+}
+
+export interface ConsensusHostOpts {
+  selfIndex: number | null;
+  /** libp2p peer id of each validator index (from genesis); votes go straight to the leader's. */
+  validatorPeers: ReadonlyMap<number, string>;
+}
+
+export interface ConsensusHostModules {
+  core: ConsensusCore;
+  p2p: P2pHost;
+  safety: SafetyFile;
+  payloads: PayloadSource;
+  /** Committed blocks, oldest first, in commit order; called once per block. */
+  onCommit: (blocks: CommittedBlock[], qc: QuorumCertificate) => void;
+  onEvidence?: (evidence: Evidence) => void;
+  metrics?: MegaseqMetrics;
+  log?: Log;
+  now?: () => number;
+}
+
+/**
+ * Drives the pure consensus core with the real world: wall clock and timers, libp2p, the safety
+ * file, the payload builder and the commit pipeline. Inputs are processed one at a time, and the
+ * effects of each input are executed in order; a persistSafety effect is written and fsynced
+ * before its ack is fed back, and the core releases the vote or timeout it guards only on that
+ * ack, so nothing signed leaves before the data that makes it safe is on disk.
+ */
+export class ConsensusHost {
+  private readonly opts: ConsensusHostOpts;
+  private readonly modules: ConsensusHostModules;
+  private readonly log: Log;
+  private readonly now: () => number;
+  private readonly queue: ConsensusInput[] = [];
+  private readonly peerToValidator = new Map<string, number>();
+  private timer: NodeJS.Timeout | undefined;
+  private draining = false;
+  private stopped = false;
+
+  constructor(opts: ConsensusHostOpts, modules: ConsensusHostModules) {
+    this.opts = opts;
+    this.modules = modules;
+    this.log = (modules.log ?? silentLogger).child({ module: "consensus" });
+    this.now = modules.now ?? Date.now;
+    for (const [index, peer] of opts.validatorPeers) this.peerToValidator.set(peer, index);
+  }
+
+  /** Registers the gossip handlers; call before the p2p host starts so it subscribes at once. */
+  attach(): void {
+    const { p2p } = this.modules;
+    for (const kind of ["proposal", "vote", "timeout"] as const) {
+      p2p.setTopicHandler<ConsensusMessage>(kind, {
+        validate: (data) => {
+          try {
+            return { result: "accept", value: decodeConsensusMessage(kind, data) };
+          } catch {
+            return { result: "reject", reason: "malformed" };
+          }
+        },
+        deliver: (message, from) => this.onNetworkMessage(message, from),
+      });
+    }
+  }
+
+  /** Starts the core: from here on it proposes, votes and times out. */
+  start(): void {
+    const { core } = this.modules;
+    this.submit({ type: "start", nowMs: this.now() });
+    this.log.info({ status: statusFields(core) }, "consensus started");
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+  }
+
+  submit(input: ConsensusInput): void {
+    if (this.stopped) return;
+    this.queue.push(input);
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      for (let next = this.queue.shift(); next !== undefined; next = this.queue.shift()) {
+        this.execute(this.modules.core.handle(next));
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private onNetworkMessage(message: ConsensusMessage, fromPeer: string): void {
+    const from = this.peerToValidator.get(fromPeer) ?? signerOf(message);
+    if (message.kind === "vote") this.modules.metrics?.consensus.votes.inc({ direction: "in" });
+    if (message.kind === "proposal") this.modules.metrics?.consensus.proposals.inc({ direction: "in" });
+    this.submit({ type: "message", nowMs: this.now(), from, message });
+  }
+
+  private execute(effects: Effect[]): void {
+    const m = this.modules.metrics?.consensus;
+    for (const effect of effects) {
+      switch (effect.type) {
+        case "persistSafety":
+          // Synchronous write + fsync: the ack is queued only once the data is durable.
+          this.modules.safety.save(effect.data);
+          this.queue.push({ type: "safetyPersisted", nowMs: this.now(), seq: effect.seq });
+          break;
+        case "broadcast":
+          if (effect.message.kind === "vote") m?.votes.inc({ direction: "out" });
+          if (effect.message.kind === "proposal") m?.proposals.inc({ direction: "out" });
+          this.publish(effect.message);
+          break;
+        case "sendTo":
+          this.sendTo(effect.to, effect.message);
+          break;
+        case "setTimer": {
+          // One live round timer: the core drops timers of rounds it has left anyway.
+          if (this.timer) clearTimeout(this.timer);
+          const timer = effect.timer;
+          this.timer = setTimeout(
+            () => this.submit({ type: "timer", nowMs: this.now(), timer }),
+            effect.delayMs,
+          );
+          break;
+        }
+        case "requestPayload":
+          this.modules.payloads.build(effect).then(
+            (built) =>
+              this.submit({
+                type: "payload",
+                nowMs: this.now(),
+                epoch: effect.epoch,
+                round: effect.round,
+                ...built,
+              }),
+            (error: unknown) =>
+              this.log.error({ err: String(error), round: effect.round }, "payload build failed"),
+          );
+          break;
+        case "fetchBlocks":
+          this.fetch(effect);
+          break;
+        case "commit":
+          m?.committedHeight.set(effect.blocks[effect.blocks.length - 1]?.block.header.round ?? 0);
+          this.modules.onCommit(effect.blocks, effect.qc);
+          break;
+        case "evidence":
+          m?.evidence.inc({ kind: effect.evidence.kind });
+          this.log.warn(
+            { kind: effect.evidence.kind, epoch: effect.evidence.epoch },
+            "equivocation detected",
+          );
+          this.modules.onEvidence?.(effect.evidence);
+          break;
+        case "dropped":
+          this.log.debug({ reason: effect.reason, input: effect.input, from: effect.from }, "input dropped");
+          break;
+        case "roundEntered":
+          m?.round.set(effect.round);
+          if (effect.via === "tc") m?.timeouts.inc();
+          this.log.debug({ round: effect.round, leader: effect.leader, via: effect.via }, "round entered");
+          break;
+        case "epochChanged":
+          m?.epoch.set(effect.epoch);
+          this.log.info({ epoch: effect.epoch, validators: effect.validators.length }, "epoch changed");
+          break;
+      }
+    }
+  }
+
+  private publish(message: ConsensusMessage): void {
+    this.modules.p2p.publish(message.kind, encodeConsensusMessage(message)).catch((error: unknown) => {
+      // No subscribed peer yet (start-up, partition): the round timer recovers.
+      this.log.debug({ err: String(error), kind: message.kind }, "publish failed");
+    });
+  }
+
+  private sendTo(to: number, message: ConsensusMessage): void {
+    if (to === this.opts.selfIndex) {
+      this.queue.push({ type: "message", nowMs: this.now(), from: to, message, verified: true });
+      return;
+    }
+    if (message.kind !== "vote") {
+      this.publish(message);
+      return;
+    }
+    this.modules.metrics?.consensus.votes.inc({ direction: "out" });
+    const peer = this.opts.validatorPeers.get(to);
+    const bytes = encodeConsensusMessage(message);
+    if (peer === undefined) {
+      this.publish(message);
+      return;
+    }
+    this.modules.p2p.sendVote(peer, bytes).catch((error: unknown) => {
+      this.log.debug({ err: String(error), to }, "vote send failed");
+    });
+  }
+
+  private fetch(effect: Extract<Effect, { type: "fetchBlocks" }>): void {
+    const peer = this.opts.validatorPeers.get(effect.from);
+    if (peer === undefined) return;
+    this.modules.p2p
+      .requestBlocksByRange(peer, BigInt(effect.afterRound), FETCH_BATCH)
+      .then((chunks) => {
+        const blocks = chunks.map((chunk) => decodeBlock(chunk));
+        this.submit({ type: "blocksFetched", nowMs: this.now(), from: effect.from, blocks });
+      })
+      .catch((error: unknown) =>
+        this.log.debug({ err: String(error), from: effect.from }, "block fetch failed"),
+      );
+  }
+}
+
+function signerOf(message: ConsensusMessage): number {
+  switch (message.kind) {
+    case "proposal":
+      return message.block.header.proposerIndex;
+    case "vote":
+      return message.vote.signerIndex;
+    case "timeout":
+      return message.timeout.signerIndex;
+  }
+}
+
+function statusFields(core: ConsensusCore): Record<string, unknown> {
+  const s = core.status();
+  return { epoch: s.epoch, round: s.round, committedRound: s.committedRound, scheme: s.schemeName };
+}

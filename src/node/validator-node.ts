@@ -1,0 +1,301 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import {
+  BlsScheme,
+  BlsSigner,
+  type CommittedBlock,
+  ConsensusCore,
+  type ConsensusOpts,
+  initialSafetyData,
+} from "../consensus/index.ts";
+import {
+  createMetrics,
+  HealthChecks,
+  type MetricsBundle,
+  MetricsServer,
+  minPeersCheck,
+} from "../metrics/index.ts";
+import { P2pHost } from "../p2p/host.ts";
+import { ChainStore } from "../storage/index.ts";
+import type { Block, QuorumCertificate } from "../types/index.ts";
+import { CodedError } from "../util/coded-error.ts";
+import { CommitLog } from "./commit-log.ts";
+import { ConsensusHost, type PayloadSource } from "./consensus-host.ts";
+import { encodeBlock } from "./consensus-wire.ts";
+import type { Genesis } from "./genesis.ts";
+import { type Log, silentLogger } from "./logger.ts";
+import { SafetyFile } from "./safety-file.ts";
+
+export class NodeError extends CodedError<"NOT_A_VALIDATOR" | "GENESIS_MISMATCH" | "NOT_STARTED"> {}
+
+export interface ValidatorNodeOpts {
+  dataDir: string;
+  /** libp2p listen multiaddrs. */
+  listen: string[];
+  /** "host:port" for /metrics and /health; omitted = no metrics server. */
+  metricsAddress?: string;
+  /** Extra p2p peers besides the genesis validators (observers, sentries). */
+  staticPeers?: string[];
+}
+
+export interface ValidatorNodeModules {
+  genesis: Genesis;
+  /** BLS secret key of this validator; absent = observer that follows but never signs. */
+  blsSecretKey?: Uint8Array;
+  log?: Log;
+  /** Builds the leader's mini-block payload; defaults to empty payloads stamped with the clock. */
+  payloads?: PayloadSource;
+  /** Called for each committed block, in order, after it is queued for storage. */
+  onCommitted?: (sequence: bigint, block: Block, qc: QuorumCertificate) => void;
+}
+
+export interface NodeStatus {
+  peerId: string;
+  validatorIndex: number | null;
+  epoch: number;
+  round: number;
+  committedRound: number;
+  committedBlocks: string;
+  peers: number;
+  listen: string[];
+  metrics: string | null;
+}
+
+/**
+ * Composition root of a validator: opens the database and the safety file, restores the consensus
+ * core from them, starts libp2p and the consensus host, and records committed mini-blocks. It owns
+ * no protocol rule: those live in src/consensus.
+ */
+export class ValidatorNode {
+  private readonly opts: ValidatorNodeOpts;
+  private readonly modules: ValidatorNodeModules;
+  private readonly log: Log;
+  private readonly bundle: MetricsBundle;
+  private store: ChainStore | undefined;
+  private commitLog: CommitLog | undefined;
+  private core: ConsensusCore | undefined;
+  private host: ConsensusHost | undefined;
+  private p2p: P2pHost | undefined;
+  private metricsServer: MetricsServer | undefined;
+  private metricsUrl: string | null = null;
+  private selfIndex: number | null = null;
+
+  constructor(opts: ValidatorNodeOpts, modules: ValidatorNodeModules) {
+    this.opts = opts;
+    this.modules = modules;
+    this.log = modules.log ?? silentLogger;
+    this.bundle = createMetrics();
+  }
+
+  async start(): Promise<void> {
+    const { genesis } = this.modules;
+    mkdirSync(this.opts.dataDir, { recursive: true });
+    const store = await ChainStore.open({ path: join(this.opts.dataDir, "db") });
+    this.store = store;
+    await this.checkGenesis(store);
+    const commitLog = new CommitLog({}, { store });
+    this.commitLog = commitLog;
+
+    let signer: BlsSigner | undefined;
+    if (this.modules.blsSecretKey) {
+      signer = new BlsSigner(this.modules.blsSecretKey);
+      const pub = Buffer.from(signer.pubkey);
+      const index = genesis.validators.findIndex((v) => pub.equals(Buffer.from(v.pubkey)));
+      if (index < 0) {
+        throw new NodeError(
+          "NOT_A_VALIDATOR",
+          `BLS key 0x${pub.toString("hex")} is not in the genesis validator set; run as an observer without a key`,
+        );
+      }
+      this.selfIndex = index;
+    }
+
+    const safety = new SafetyFile({ path: join(this.opts.dataDir, "safety.json") });
+    const restoredSafety = safety.load();
+    const snapshot = commitLog.loadSnapshot();
+    const cons = genesis.json.consensus;
+    const coreOpts: ConsensusOpts = {
+      chainId: genesis.json.chainId,
+      epoch: 0,
+      validators: genesis.validators,
+      selfIndex: this.selfIndex,
+      timing: {
+        baseTimeoutMs: cons.baseTimeoutMs,
+        backoffFactor: cons.backoffFactor,
+        maxTimeoutMs: cons.maxTimeoutMs,
+      },
+      leaderTermRounds: cons.leaderTermRounds,
+      reputationWindow: cons.reputationWindow,
+      epochLengthRounds: 0,
+    };
+    const core = new ConsensusCore(coreOpts, {
+      scheme: new BlsScheme(),
+      ...(signer ? { signer } : {}),
+      restored: {
+        safety: restoredSafety ?? initialSafetyData(0),
+        ...(snapshot ? { snapshot } : {}),
+      },
+    });
+    this.core = core;
+    this.log.info(
+      {
+        validatorIndex: this.selfIndex,
+        restoredSafety: restoredSafety !== undefined,
+        restoredSnapshot: snapshot !== undefined,
+        committedBlocks: commitLog.length.toString(),
+      },
+      "node state opened",
+    );
+
+    const validatorPeers = new Map<number, string>();
+    for (const [i, v] of genesis.json.validators.entries()) validatorPeers.set(i, v.peerId);
+    const selfPeer = this.selfIndex === null ? undefined : genesis.json.validators[this.selfIndex].peerId;
+    const staticPeers = [
+      ...genesis.json.validators.filter((v) => v.peerId !== selfPeer).map((v) => v.multiaddr),
+      ...(this.opts.staticPeers ?? []),
+    ];
+
+    const p2p = new P2pHost(
+      {
+        chainId: genesis.json.chainId,
+        listen: this.opts.listen,
+        staticPeers,
+        peerKeyFile: join(this.opts.dataDir, "peer-key"),
+      },
+      {
+        status: () => ({
+          chainId: genesis.json.chainId,
+          genesisHash: genesis.hash,
+          epoch: BigInt(core.status().epoch),
+          committedHeight: commitLog.length,
+          committedHash: core.status().committedRoot,
+        }),
+        blocksByRange: (start, count) => this.blocksAfter(start, count),
+        metrics: this.bundle.metrics,
+        log: this.log,
+      },
+    );
+    this.p2p = p2p;
+    const host = new ConsensusHost(
+      { selfIndex: this.selfIndex, validatorPeers },
+      {
+        core,
+        p2p,
+        safety,
+        payloads: this.modules.payloads ?? emptyPayloads(),
+        onCommit: (blocks, qc) => this.onCommit(blocks, qc),
+        metrics: this.bundle.metrics,
+        log: this.log,
+      },
+    );
+    this.host = host;
+    host.attach();
+    await p2p.start();
+    if (selfPeer !== undefined && p2p.peerId !== selfPeer) {
+      throw new NodeError(
+        "GENESIS_MISMATCH",
+        `this node's peer id ${p2p.peerId} differs from the genesis entry ${selfPeer} (wrong data dir?)`,
+      );
+    }
+
+    if (this.opts.metricsAddress !== undefined) {
+      const health = new HealthChecks();
+      health.register(
+        "peers",
+        minPeersCheck(() => p2p.peers().length, 1),
+      );
+      this.metricsServer = new MetricsServer(
+        { address: this.opts.metricsAddress },
+        { registry: this.bundle.registry, health },
+      );
+      const { host: mh, port } = await this.metricsServer.start();
+      this.metricsUrl = `http://${mh}:${port}`;
+    }
+    host.start();
+  }
+
+  status(): NodeStatus {
+    if (!this.core || !this.p2p || !this.commitLog) throw new NodeError("NOT_STARTED", "node not started");
+    const s = this.core.status();
+    return {
+      peerId: this.p2p.peerId,
+      validatorIndex: this.selfIndex,
+      epoch: s.epoch,
+      round: s.round,
+      committedRound: s.committedRound,
+      committedBlocks: this.commitLog.length.toString(),
+      peers: this.p2p.peers().length,
+      listen: this.p2p.multiaddrs(),
+      metrics: this.metricsUrl,
+    };
+  }
+
+  get p2pHost(): P2pHost {
+    if (!this.p2p) throw new NodeError("NOT_STARTED", "node not started");
+    return this.p2p;
+  }
+
+  async stop(): Promise<void> {
+    this.host?.stop();
+    await this.metricsServer?.stop();
+    await this.p2p?.stop();
+    await this.commitLog?.flushed().catch((error: unknown) => {
+      this.log.error({ err: String(error) }, "committed blocks were not all written");
+    });
+    await this.store?.close();
+  }
+
+  private onCommit(blocks: CommittedBlock[], qc: QuorumCertificate): void {
+    const core = this.core as ConsensusCore;
+    const numbered = (this.commitLog as CommitLog).append(blocks, core.snapshot());
+    for (const { sequence, block } of numbered) {
+      this.log.debug({ sequence: sequence.toString(), round: block.header.round }, "committed");
+      this.modules.onCommitted?.(sequence, block, qc);
+    }
+  }
+
+  /** Catch-up answer: committed blocks after `afterRound`, then the uncommitted tree. */
+  private async blocksAfter(afterRound: bigint, count: number): Promise<Uint8Array[]> {
+    const core = this.core as ConsensusCore;
+    if (afterRound > BigInt(Number.MAX_SAFE_INTEGER)) return [];
+    const { epoch, committedRound } = core.status();
+    const after = Number(afterRound);
+    const committed =
+      after < committedRound ? await (this.commitLog as CommitLog).blocksAfterRound(epoch, after, count) : [];
+    const lastRound = committed.length > 0 ? committed[committed.length - 1].header.round : after;
+    const tree = core.blocksForFetch(epoch, Math.max(lastRound, committedRound), null);
+    return [...committed, ...tree].slice(0, count).map(encodeBlock);
+  }
+
+  private async checkGenesis(store: ChainStore): Promise<void> {
+    const saved = store.getMetaSync("genesisHash");
+    const hash = this.modules.genesis.hash;
+    if (saved === undefined) {
+      await store.putMeta("genesisHash", hash);
+      return;
+    }
+    if (!Buffer.from(saved).equals(Buffer.from(hash))) {
+      throw new NodeError(
+        "GENESIS_MISMATCH",
+        `the data dir ${this.opts.dataDir} belongs to another genesis; use a fresh --data-dir`,
+      );
+    }
+  }
+}
+
+/** Empty mini-blocks stamped with the wall clock: consensus without transactions. */
+function emptyPayloads(): PayloadSource {
+  return {
+    build: async () => ({
+      payload: {
+        timestampUs: Date.now() * 1000,
+        l1OriginNumber: 0,
+        l1OriginHash: new Uint8Array(32),
+        deposits: [],
+        txs: [],
+      },
+      stateBlockNumber: 0,
+      stateRoot: new Uint8Array(32),
+    }),
+  };
+}
