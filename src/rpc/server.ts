@@ -227,6 +227,13 @@ export class RpcServer {
       socket.end("HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
       return;
     }
+    // Browsers send Origin on WebSocket upgrades and no preflight: apply the CORS list here.
+    const origins = this.opts.corsOrigins ?? "*";
+    const origin = req.headers.origin;
+    if (origins !== "*" && origin !== undefined && !origins.includes(origin)) {
+      socket.end("HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+      return;
+    }
     this.wss.handleUpgrade(req, socket, head, (ws) => this.onWebSocket(ws, req));
   }
 

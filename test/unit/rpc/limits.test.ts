@@ -193,6 +193,33 @@ describe("WebSocket limits", () => {
     ws.close();
   });
 
+  it("closes a connection that sends a message over the size limit (1009) and keeps serving", async () => {
+    h = await startHarness({}, { limits: { maxBodyBytes: 1024 } });
+    const ws = await openWs(h.wsUrl);
+    const closed = new Promise<number>((r) => ws.once("close", (code) => r(code)));
+    ws.send(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: ["x".repeat(4096)] }));
+    expect(await closed).toBe(1009);
+    const again = await openWs(h.wsUrl);
+    expect((await wsCall(again, 2, "eth_chainId")).result).toBe("0x1092");
+    again.close();
+  });
+
+  it("refuses WebSocket upgrades from origins outside the CORS list", async () => {
+    h = await startHarness({}, { corsOrigins: ["https://app.example"] });
+    const bad = new WebSocket(h.wsUrl, { origin: "https://evil.example" });
+    const status = await new Promise<number | undefined>((resolve) => {
+      bad.once("unexpected-response", (_req, res) => resolve(res.statusCode));
+      bad.once("error", () => resolve(undefined));
+    });
+    expect(status).toBe(403);
+    const good = new WebSocket(h.wsUrl, { origin: "https://app.example" });
+    await new Promise((resolve, reject) => {
+      good.once("open", resolve);
+      good.once("error", reject);
+    });
+    good.close();
+  });
+
   it("eth_subscribe over HTTP is refused with -32004", async () => {
     h = await startHarness();
     expect((await rpc(h.url, "eth_subscribe", ["newHeads"])).error?.code).toBe(-32004);
