@@ -215,6 +215,7 @@ export class P2pHost {
           maxInboundDataLength: largestTopic + 64 * 1024,
           allowedTopics: TOPIC_KINDS.map((kind) => topicName(this.chainId, kind)),
           messageProcessingConcurrency: limits.gossipConcurrency,
+          maxOutboundBufferSize: limits.gossipOutboundBufferBytes,
           scoreParams: {
             topics: topicScores,
             topicScoreCap: 10,

@@ -23,6 +23,12 @@ export interface P2pLimits {
   maxConnections: number;
   /** Gossipsub heartbeat: mesh maintenance and gossip emission period. */
   heartbeatMs: number;
+  /**
+   * Unsent gossip bytes queued for one peer. Gossipsub has no backpressure and yamux buffers
+   * without limit by default, so a peer that stops reading would grow our memory; past this
+   * bound its stream is reset instead.
+   */
+  gossipOutboundBufferBytes: number;
   /** Gossip messages validated concurrently; the rest wait in the stream (bounded by yamux windows). */
   gossipConcurrency: number;
 }
@@ -65,6 +71,7 @@ export const DEFAULT_P2P_LIMITS: P2pLimits = {
   directVoteMaxPendingBytes: 256 * 1024,
   maxConnections: 128,
   heartbeatMs: 700,
+  gossipOutboundBufferBytes: 32 * MiB,
   gossipConcurrency: 32,
 };
 

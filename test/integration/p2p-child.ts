@@ -39,6 +39,7 @@ export type ChildCommand =
   | { cmd: "block"; peer: string }
   | { cmd: "unblock"; peer: string }
   | { cmd: "range"; peer: string; start: string; count: number }
+  | { cmd: "byHash"; peer: string; heights: string[] }
   | { cmd: "status"; peer: string }
   | { cmd: "stats"; reset?: boolean }
   | { cmd: "memory" }
@@ -79,6 +80,17 @@ async function main(): Promise<void> {
     committedHash: new Uint8Array(32),
   };
   const blockBytes = config.blockBytes ?? 100;
+  const makeBlock = (h: bigint): Uint8Array => {
+    const block = new Uint8Array(blockBytes);
+    new DataView(block.buffer).setBigUint64(0, h);
+    return block;
+  };
+  // A synthetic block's "hash" is 24 zero bytes and its height (u64 BE).
+  const hashOf = (h: bigint): Uint8Array => {
+    const hash = new Uint8Array(32);
+    new DataView(hash.buffer).setBigUint64(24, h);
+    return hash;
+  };
   const host = new P2pHost(
     {
       chainId: config.chainId,
@@ -92,13 +104,15 @@ async function main(): Promise<void> {
       metrics,
       blocksByRange: (start, count) => {
         const out: Uint8Array[] = [];
-        for (let h = start; h < start + BigInt(count) && h < BigInt(config.blocks ?? 0); h++) {
-          const block = new Uint8Array(blockBytes);
-          new DataView(block.buffer).setBigUint64(0, h);
-          out.push(block);
-        }
+        for (let h = start; h < start + BigInt(count) && h < BigInt(config.blocks ?? 0); h++)
+          out.push(makeBlock(h));
         return out;
       },
+      blocksByHash: (hashes) =>
+        hashes
+          .map((hash) => new DataView(hash.buffer, hash.byteOffset).getBigUint64(24))
+          .filter((h) => h < BigInt(config.blocks ?? 0))
+          .map(makeBlock),
     },
   );
 
@@ -183,6 +197,13 @@ async function main(): Promise<void> {
           height: new DataView(b.buffer, b.byteOffset).getBigUint64(0).toString(),
           size: b.length,
         }));
+      }
+      case "byHash": {
+        const items = await host.requestBlocksByHash(
+          c.peer,
+          c.heights.map((h) => hashOf(BigInt(h))),
+        );
+        return items.map((b) => new DataView(b.buffer, b.byteOffset).getBigUint64(0).toString());
       }
       case "status": {
         const s = await host.requestStatus(c.peer);

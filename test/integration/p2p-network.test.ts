@@ -69,7 +69,7 @@ describe("p2p network of 4 processes", () => {
     await leader.waitForEvent(delivered("vote", f), 20_000, "fallback vote");
   });
 
-  it("serves blocks by range within its bounds and rate-limits a greedy peer", async () => {
+  it("serves blocks by range and by hash within its bounds and rate-limits a greedy peer", async () => {
     const server = nodes[2];
     const some = await nodes[0].call<{ height: string; size: number }[]>({
       cmd: "range",
@@ -78,6 +78,12 @@ describe("p2p network of 4 processes", () => {
       count: 20,
     });
     expect(some.map((b) => b.height)).toEqual(Array.from({ length: 10 }, (_, i) => String(90 + i)));
+    const byHash = await nodes[0].call<string[]>({
+      cmd: "byHash",
+      peer: nodes[1].peerId,
+      heights: ["3", "5", "500"],
+    });
+    expect(byHash).toEqual(["3", "5"]);
     const capped = await nodes[0].call<unknown[]>({
       cmd: "range",
       peer: server.peerId,
