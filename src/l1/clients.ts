@@ -33,7 +33,7 @@ export async function connectL1(rpcUrl: string, account?: Account): Promise<L1Cl
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     throw new L1ConnectError("BAD_RPC_URL", `the L1 RPC must be http(s): ${rpcUrl}`);
   }
-  const transport = http(rpcUrl, { retryCount: 0, timeout: 30_000 });
+  const transport = http(rpcUrl, { retryCount: 0, timeout: 120_000 });
   let chainId: number;
   try {
     chainId = await createPublicClient({ transport }).getChainId();

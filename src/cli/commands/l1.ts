@@ -1,5 +1,7 @@
 import type { Command } from "commander";
 import { type Hex, numberToHex } from "viem";
+import { MegaTokenAbi } from "../../l1/artifacts.ts";
+import { type L1CommandOptions, withL1Options } from "../../l1/cli-options.ts";
 import { connectL1 } from "../../l1/clients.ts";
 import {
   DEFAULT_GOVERNANCE_PARAMS,
@@ -7,7 +9,15 @@ import {
   DEFAULT_STAKING_PARAMS,
   deployToRpc,
 } from "../../l1/deploy.ts";
-import { parseInteger, parseMega, requireKey, resolveRpc } from "../../l1/operator.ts";
+import {
+  operatorContext,
+  parseAddress,
+  parseInteger,
+  parseMega,
+  requireKey,
+  resolveRpc,
+  sendTx,
+} from "../../l1/operator.ts";
 import { action, printResult } from "../output.ts";
 
 interface DeployCliOptions {
@@ -132,4 +142,21 @@ export function register(program: Command): void {
         );
       }),
     );
+
+  withL1Options(l1.command("transfer <to> <amount>").description("send MEGA to an address"), {
+    key: true,
+  }).action(
+    action(async (to: string, amount: string, opts: L1CommandOptions) => {
+      const target = parseAddress(to);
+      const wei = parseMega(amount);
+      const ctx = await operatorContext(opts, true);
+      const tx = await sendTx(ctx, {
+        address: ctx.contracts.MegaToken,
+        abi: MegaTokenAbi,
+        functionName: "transfer",
+        args: [target, wei],
+      });
+      printResult(opts, { to: target, amount, ...tx }, `sent ${amount} MEGA to ${target} (tx ${tx.hash})`);
+    }),
+  );
 }
