@@ -58,6 +58,7 @@ export {
   writeKeystoreFile,
 } from "./keystore.ts";
 export {
+  createNativeCommon,
   type DecodedTx,
   decodeSignedTx,
   nativeCustomCrypto,
@@ -67,3 +68,8 @@ export {
   type TxCryptoErrorCode,
   usesNativeCrypto,
 } from "./secp256k1.ts";
+export {
+  type RecoveryResult,
+  SenderRecoveryPool,
+  type SenderRecoveryPoolOptions,
+} from "./sender-recovery-pool.ts";

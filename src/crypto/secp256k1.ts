@@ -1,4 +1,4 @@
-import type { Common, CustomCrypto } from "@ethereumjs/common";
+import { type Common, type CustomCrypto, createCustomCommon, Hardfork, Mainnet } from "@ethereumjs/common";
 import { createTxFromRLP, type TypedTransaction } from "@ethereumjs/tx";
 import type { Address } from "@ethereumjs/util";
 import native from "secp256k1";
@@ -10,7 +10,12 @@ import { keccak256 } from "./keccak.ts";
  * faster than the default pure-JS path (DESIGN.md §4).
  */
 
-export type TxCryptoErrorCode = "TX_MALFORMED" | "TX_UNSIGNED" | "TX_INVALID_SIGNATURE";
+export type TxCryptoErrorCode =
+  | "TX_MALFORMED"
+  | "TX_UNSIGNED"
+  | "TX_INVALID_SIGNATURE"
+  | "POOL_CLOSED"
+  | "WORKER_FAILED";
 export class TxCryptoError extends CodedError<TxCryptoErrorCode> {}
 
 const SIG_PART_LENGTH = 32;
@@ -68,6 +73,14 @@ export const nativeCustomCrypto: CustomCrypto = {
   ecsign: nativeEcsign as unknown as CustomCrypto["ecsign"],
   keccak256,
 };
+
+/** A Common for an L2 chain id (Mainnet rules at `hardfork`) that uses native secp256k1. */
+export function createNativeCommon(chainId: bigint | number, hardfork: string = Hardfork.Prague): Common {
+  return createCustomCommon({ name: `megaseq-${chainId}`, chainId: Number(chainId) }, Mainnet, {
+    hardfork,
+    customCrypto: nativeCustomCrypto,
+  });
+}
 
 /** True when `common` already routes signatures through native secp256k1. */
 export function usesNativeCrypto(common: Common): boolean {
