@@ -42,6 +42,8 @@ export class WorkerMemory {
   private readonly baseSlotKeys = new Map<Hex, Set<string>>();
   private readonly baseHasStorage = new Map<Hex, boolean>();
   readonly code = new Map<Hex, Uint8Array>();
+  private readonly completeStorage = new Set<Hex>();
+  private completeAccounts = false;
   // Multi-version memory (per block).
   private accounts = new Map<Hex, Version<AccountData | null>[]>();
   private slots = new Map<string, Version<bigint>[]>();
@@ -54,6 +56,8 @@ export class WorkerMemory {
     this.baseSlots.clear();
     this.baseSlotKeys.clear();
     this.baseHasStorage.clear();
+    this.completeStorage.clear();
+    this.completeAccounts = false;
   }
 
   newBlock(): void {
@@ -71,7 +75,11 @@ export class WorkerMemory {
       this.baseSlotKeys.delete(address);
       this.baseHasStorage.delete(address);
     }
-    for (const [address, account] of fill.accounts) this.baseAccounts.set(address, account);
+    for (const [address, account] of fill.accounts) {
+      // Unknown to a complete cache = did not exist: all its storage arrives with this fill.
+      if (this.knownAbsent(address)) this.completeStorage.add(address);
+      this.baseAccounts.set(address, account);
+    }
     for (const [address, slot, value] of fill.slots) {
       const key = address + slot;
       this.baseSlots.set(key, value);
@@ -84,6 +92,8 @@ export class WorkerMemory {
     }
     for (const [address, flag] of fill.hasStorage) this.baseHasStorage.set(address, flag);
     for (const [hash, code] of fill.code) this.code.set(hash, code);
+    for (const address of fill.completeStorage) this.completeStorage.add(address);
+    if (fill.completeAccounts) this.completeAccounts = true;
   }
 
   /** Records (or replaces) transaction `index`'s writes. */
@@ -129,6 +139,11 @@ export class WorkerMemory {
     for (const [hash, code] of writes.code) this.code.set(hash, code);
   }
 
+  /** A whole-state dump did not have this account: it has no storage either. */
+  private knownAbsent(address: Hex): boolean {
+    return this.completeAccounts && !this.baseAccounts.has(address);
+  }
+
   readerFor(index: number): MemoryReader {
     return new MemoryReader(this, index);
   }
@@ -137,7 +152,8 @@ export class WorkerMemory {
   account(address: Hex, index: number): AccountData | null | undefined {
     const v = below(this.accounts.get(address), index);
     if (v !== undefined) return v.value;
-    return this.baseAccounts.get(address);
+    const base = this.baseAccounts.get(address);
+    return base === undefined && this.completeAccounts ? null : base;
   }
 
   slot(address: Hex, slot: Hex, index: number): bigint | undefined {
@@ -146,7 +162,8 @@ export class WorkerMemory {
     const wiped = below(this.cleared.get(address), index);
     if (written !== undefined && (wiped === undefined || written.index >= wiped.index)) return written.value;
     if (wiped !== undefined) return 0n;
-    return this.baseSlots.get(key);
+    const base = this.baseSlots.get(key);
+    return base === undefined && (this.completeStorage.has(address) || this.knownAbsent(address)) ? 0n : base;
   }
 
   hasStorage(address: Hex, index: number): boolean | undefined {
@@ -165,6 +182,7 @@ export class WorkerMemory {
       }
     }
     if (wiped !== undefined) return false;
+    if (this.knownAbsent(address)) return false;
     // An approximation when this block zeroed slots: validation on main catches a wrong answer.
     return this.baseHasStorage.get(address);
   }

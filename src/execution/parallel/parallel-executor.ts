@@ -1,5 +1,5 @@
 import { Worker } from "node:worker_threads";
-import { reject } from "../errors.ts";
+import { reject, TxRejectedError } from "../errors.ts";
 import { makeReceipt } from "../receipts.ts";
 import { SequentialExecutor } from "../sequential-executor.ts";
 import type { TxEnvelope } from "../tx-envelope.ts";
@@ -26,6 +26,7 @@ import {
   type WriteSet,
 } from "./protocol.ts";
 import { replayOps } from "./recording-state.ts";
+import { dumpState } from "./state-dump.ts";
 import { ExactTrackingReader } from "./tracking-reader.ts";
 import { readsStillHold } from "./validate.ts";
 
@@ -41,6 +42,11 @@ export interface ParallelExecutorOpts {
    * main thread, once at least 16 transactions committed (default 0.5). 1 disables the fallback.
    */
   fallbackAbortRatio?: number;
+  /**
+   * After a block that fell back, this many following blocks run on the sequential executor
+   * before parallel execution is tried again (default 3; 0 = always try parallel).
+   */
+  sequentialBlocksAfterFallback?: number;
 }
 
 export interface ParallelStats {
@@ -53,6 +59,8 @@ export interface ParallelStats {
   retried: number;
   fellBack: boolean;
   ranSequential: boolean;
+  /** Transactions run by the plain sequential path after a fallback. */
+  sequentialTail: number;
 }
 
 const WORKER_URL = new URL("./worker.ts", import.meta.url);
@@ -100,6 +108,12 @@ export class ParallelExecutor implements BlockExecutor {
   private blockId = 0;
   private lastState: ExecutionState | undefined;
   private lastChanges: StateChangeSet | undefined;
+  /** Whether the workers' caches hold the whole of `lastState` (then uncached = absent). */
+  private replicaComplete = false;
+  private contended = false;
+  private sequentialSinceFallback = 0;
+  /** Shared with the workers: [0] = a block id whose remaining speculative work is cancelled. */
+  readonly cancel = new Int32Array(new SharedArrayBuffer(4));
   private onMessage: ((slot: WorkerSlot, msg: FromWorker) => void) | undefined;
   private onError: ((err: Error) => void) | undefined;
   lastStats: ParallelStats | undefined;
@@ -110,6 +124,7 @@ export class ParallelExecutor implements BlockExecutor {
       batchSize: opts.batchSize,
       minParallelTxs: opts.minParallelTxs ?? 16,
       fallbackAbortRatio: opts.fallbackAbortRatio ?? 0.5,
+      sequentialBlocksAfterFallback: opts.sequentialBlocksAfterFallback ?? 3,
     };
     this.sequential = modules.sequential ?? new SequentialExecutor();
   }
@@ -151,7 +166,13 @@ export class ParallelExecutor implements BlockExecutor {
     state: ExecutionState,
     miniBlocks?: readonly (MiniBlockRef | undefined)[],
   ): Promise<BlockExecutionResult> {
-    if (txs.length < this.opts.minParallelTxs || this.opts.workers === 0) {
+    const small = txs.length < this.opts.minParallelTxs || this.opts.workers === 0;
+    // Heavy contention last time: stay sequential for a few blocks, then probe again.
+    const cooling = this.contended && this.sequentialSinceFallback < this.opts.sequentialBlocksAfterFallback;
+    if (small || cooling) {
+      if (cooling) this.sequentialSinceFallback++;
+      const keepReplica = state === this.lastState && this.lastChanges !== undefined;
+      const result = await this.sequential.executeBlock(env, txs, state, miniBlocks);
       this.lastStats = {
         txs: txs.length,
         fromWorkers: 0,
@@ -159,9 +180,12 @@ export class ParallelExecutor implements BlockExecutor {
         retried: 0,
         fellBack: false,
         ranSequential: true,
+        sequentialTail: txs.length,
       };
-      this.lastState = undefined; // the sequential executor does not tell us what it changed
-      return this.sequential.executeBlock(env, txs, state, miniBlocks);
+      // The workers' caches catch up with this block's changes at the next parallel block.
+      if (keepReplica) mergeChanges(this.lastChanges!, result.changes);
+      else this.lastState = undefined;
+      return result;
     }
     const slots = await this.start();
     const envelope = await this.sequential.envelope(env.chainId, env.fork);
@@ -182,10 +206,19 @@ export class ParallelExecutor implements BlockExecutor {
     return ++this.blockId;
   }
 
-  /** @internal: what the workers' caches can be refreshed with, if `state` is the one we ran last. */
-  cacheUpdateFor(state: ExecutionState): CacheFill | undefined {
-    if (state !== this.lastState || this.lastChanges === undefined) return undefined;
-    const c = this.lastChanges;
+  /**
+   * @internal: the workers' cache fill for a block over `state`: the changes since the last
+   * parallel block when `state` is the one we ran last, else a whole-state dump when possible
+   * (which resets the caches), else nothing (workers ask for what they lack).
+   */
+  cacheFillFor(state: ExecutionState): { fill: CacheFill; reset: boolean; complete: boolean } {
+    const c = state === this.lastState ? this.lastChanges : undefined;
+    this.lastChanges = undefined;
+    if (c === undefined) {
+      const dump = dumpState(state);
+      this.replicaComplete = dump !== undefined;
+      return { fill: dump ?? emptyFill(), reset: true, complete: this.replicaComplete };
+    }
     const fill = emptyFill();
     fill.cleared.push(...c.clearedStorage);
     for (const [address, account] of c.accounts) fill.accounts.push([address, account]);
@@ -196,20 +229,45 @@ export class ParallelExecutor implements BlockExecutor {
     }
     for (const address of flagged) fill.hasStorage.push([address, state.hasStorage?.(address) ?? false]);
     for (const [hash, code] of c.code) fill.code.push([hash, code]);
-    return fill;
+    return { fill, reset: false, complete: this.replicaComplete };
   }
 
   /** @internal */
   finished(state: ExecutionState, changes: StateChangeSet, stats: ParallelStats): void {
     this.lastState = state;
-    this.lastChanges = changes;
+    // The caller owns `changes`; keep our own copy, into which sequential blocks may merge.
+    this.lastChanges = mergeChanges(
+      { accounts: new Map(), storage: new Map(), clearedStorage: new Set(), code: new Map() },
+      changes,
+    );
     this.lastStats = stats;
+    this.contended = stats.fellBack;
+    this.sequentialSinceFallback = 0;
   }
 
   /** @internal */
   get options(): { batchSize: number | undefined; fallbackAbortRatio: number } {
     return this.opts;
   }
+}
+
+/** Folds `next` (a later block's change set) into `into`; returns `into`. */
+function mergeChanges(into: StateChangeSet, next: StateChangeSet): StateChangeSet {
+  for (const address of next.clearedStorage) {
+    into.clearedStorage.add(address);
+    into.storage.delete(address);
+  }
+  for (const [address, account] of next.accounts) into.accounts.set(address, account);
+  for (const [address, slots] of next.storage) {
+    let target = into.storage.get(address);
+    if (target === undefined) {
+      target = new Map();
+      into.storage.set(address, target);
+    }
+    for (const [slot, value] of slots) target.set(slot, value);
+  }
+  for (const [hash, code] of next.code) into.code.set(hash, code);
+  return into;
 }
 
 /** One block's scheduling state. */
@@ -228,6 +286,7 @@ class BlockRun {
   private readonly retry: number[] = [];
   private readonly batchSize: number;
   private nextIndex = 0;
+  private batchesSent = 0;
   private commitIndex = 0;
   private pumping = false;
   private fellBack = false;
@@ -271,6 +330,7 @@ class BlockRun {
       retried: 0,
       fellBack: false,
       ranSequential: false,
+      sequentialTail: 0,
     };
   }
 
@@ -294,9 +354,9 @@ class BlockRun {
   }
 
   private startBlock(): void {
-    const update = this.exec.cacheUpdateFor(this.state);
-    const fill = update ?? emptyFill();
-    // The keys every transaction touches: sender, recipient (and its code), fee recipient.
+    const { fill, reset, complete } = this.exec.cacheFillFor(this.state);
+    // Without a whole-state replica in the workers, send the keys every transaction touches:
+    // sender, recipient (and its code), fee recipient.
     const seen = new Set<Hex>();
     const addAccount = (address: Hex): void => {
       if (seen.has(address)) return;
@@ -309,10 +369,12 @@ class BlockRun {
         if (code.length > 0) fill.code.push([account.codeHash, code]);
       }
     };
-    addAccount(this.env.coinbase);
-    for (const tx of this.txs) {
-      addAccount(tx.sender);
-      if (tx.to !== undefined) addAccount(tx.to);
+    if (!complete) {
+      addAccount(this.env.coinbase);
+      for (const tx of this.txs) {
+        addAccount(tx.sender);
+        if (tx.to !== undefined) addAccount(tx.to);
+      }
     }
     const blockHashes: [bigint, Uint8Array][] = [];
     if (this.env.blockHash !== undefined) {
@@ -327,8 +389,9 @@ class BlockRun {
       blockId: this.blockId,
       env: { ...plainEnv, blockHashes },
       txs: this.txs as ExecTx[],
-      resetCache: update === undefined,
+      resetCache: reset,
       fill,
+      cancel: this.exec.cancel,
     };
     for (const slot of this.slots) {
       slot.fill = emptyFill();
@@ -339,13 +402,16 @@ class BlockRun {
   }
 
   private takeBatch(): number[] {
+    // The first rounds are small, so that heavy contention shows (and the fallback starts) early.
+    const size = this.batchesSent < 2 * this.slots.length ? Math.min(8, this.batchSize) : this.batchSize;
+    this.batchesSent++;
     const batch: number[] = [];
-    while (batch.length < this.batchSize && this.retry.length > 0) {
+    while (batch.length < size && this.retry.length > 0) {
       const index = this.retry.shift()!;
       if (index >= this.commitIndex && this.results[index] === undefined && !this.inFlight[index])
         batch.push(index);
     }
-    while (batch.length < this.batchSize && this.nextIndex < this.txs.length) {
+    while (batch.length < size && this.nextIndex < this.txs.length) {
       const index = this.nextIndex++;
       if (index >= this.commitIndex) batch.push(index);
     }
@@ -419,12 +485,19 @@ class BlockRun {
         const index = this.commitIndex;
         let result = this.results[index];
         if (result === undefined && this.inFlight[index] && !this.fellBack) break; // wait for it
-        if (
-          result === undefined ||
-          result.error !== undefined ||
-          result.missing !== undefined ||
-          !readsStillHold(result.reads, this.state)
-        ) {
+        const usable =
+          result !== undefined &&
+          result.error === undefined &&
+          result.missing === undefined &&
+          readsStillHold(result.reads, this.state);
+        if (this.fellBack && !usable) {
+          // Heavy contention: the plain sequential path, with no recording or replay overhead.
+          await this.commitSequential(index);
+          this.stats.sequentialTail++;
+          this.commitIndex++;
+          continue;
+        }
+        if (!usable || result === undefined) {
           if (result !== undefined) this.stats.reExecuted++;
           result = await executeOne(
             this.envelope,
@@ -457,6 +530,29 @@ class BlockRun {
     if (committed >= 16 && this.stats.reExecuted > committed * this.exec.options.fallbackAbortRatio) {
       this.fellBack = true;
       this.stats.fellBack = true;
+      // Workers drop the rest of their batches for this block.
+      Atomics.store(this.exec.cancel, 0, this.blockId);
+    }
+  }
+
+  /** Exactly what the sequential executor does for one transaction (fee credited inline). */
+  private async commitSequential(index: number): Promise<void> {
+    const tx = this.txs[index];
+    try {
+      if (this.gasUsed + tx.gasLimit > this.env.gasLimit)
+        throw reject("BLOCK_GAS_EXHAUSTED", { gasUsed: this.gasUsed });
+      const outcome = await this.envelope.execute(this.env, tx, this.state);
+      this.gasUsed += outcome.gasUsed;
+      this.burned += outcome.burned;
+      this.priorityFees += outcome.priorityFee;
+      this.receipts.push(
+        makeReceipt(tx, outcome, this.gasUsed, this.receipts.length, this.miniBlocks?.[index]),
+      );
+      this.included.push(tx.hash);
+      for (const log of outcome.logs) this.logs.push(log);
+    } catch (err) {
+      if (!(err instanceof TxRejectedError)) throw err;
+      this.rejected.push({ hash: tx.hash, code: err.code, message: err.message });
     }
   }
 

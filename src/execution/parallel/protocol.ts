@@ -65,12 +65,25 @@ export interface CacheFill {
   code: [Hex, Uint8Array][];
   /** Accounts whose cached slots must be dropped (storage wiped). */
   cleared: Hex[];
+  /** Accounts whose every non-zero slot is in the cache: an uncached slot of theirs reads 0. */
+  completeStorage: Hex[];
+  /** The fill is a whole-state dump: an uncached account does not exist. */
+  completeAccounts: boolean;
 }
 
 export type WireEnv = Omit<BlockEnv, "blockHash"> & { blockHashes: [bigint, Uint8Array][] };
 
 export type ToWorker =
-  | { type: "block"; blockId: number; env: WireEnv; txs: ExecTx[]; resetCache: boolean; fill: CacheFill }
+  | {
+      type: "block";
+      blockId: number;
+      env: WireEnv;
+      txs: ExecTx[];
+      resetCache: boolean;
+      fill: CacheFill;
+      /** Int32Array over a SharedArrayBuffer: [0] = id of a block whose remaining work is cancelled. */
+      cancel: Int32Array;
+    }
   | {
       type: "run";
       blockId: number;
@@ -82,5 +95,13 @@ export type ToWorker =
 export type FromWorker = { type: "results"; blockId: number; results: SpecResult[] } | { type: "ready" };
 
 export function emptyFill(): CacheFill {
-  return { accounts: [], slots: [], hasStorage: [], code: [], cleared: [] };
+  return {
+    accounts: [],
+    slots: [],
+    hasStorage: [],
+    code: [],
+    cleared: [],
+    completeStorage: [],
+    completeAccounts: false,
+  };
 }

@@ -12,7 +12,7 @@ if (port === null) throw new Error("parallel executor worker started outside wor
 
 const envelopes = new Map<string, TxEnvelope>();
 const memory = new WorkerMemory();
-let block: { id: number; env: BlockEnv; txs: ExecTx[]; envelope: TxEnvelope } | undefined;
+let block: { id: number; env: BlockEnv; txs: ExecTx[]; envelope: TxEnvelope; cancel: Int32Array } | undefined;
 
 async function envelopeFor(chainId: bigint, fork: Fork): Promise<TxEnvelope> {
   const key = `${chainId}:${fork}`;
@@ -32,7 +32,13 @@ async function handle(msg: ToWorker): Promise<void> {
     const { blockHashes, ...rest } = msg.env;
     const hashes = new Map(blockHashes);
     const env: BlockEnv = { ...rest, blockHash: (n: bigint) => hashes.get(n) };
-    block = { id: msg.blockId, env, txs: msg.txs, envelope: await envelopeFor(env.chainId, env.fork) };
+    block = {
+      id: msg.blockId,
+      env,
+      txs: msg.txs,
+      envelope: await envelopeFor(env.chainId, env.fork),
+      cancel: msg.cancel,
+    };
     return;
   }
   if (block === undefined || block.id !== msg.blockId) return;
@@ -40,6 +46,8 @@ async function handle(msg: ToWorker): Promise<void> {
   for (const { index, writes } of msg.mv) memory.write(index, writes);
   const results: SpecResult[] = [];
   for (const index of msg.indices) {
+    // main fell back to sequential for this block: the rest of the batch is wasted work.
+    if (Atomics.load(block.cancel, 0) === block.id) break;
     const result = await executeOne(
       block.envelope,
       block.env,

@@ -14,7 +14,12 @@ import type { Hex } from "../../../../src/execution/types.ts";
 
 describe("parallel executor equals the sequential executor", () => {
   let genesis: Genesis;
-  const parallel = new ParallelExecutor({ workers: 2, minParallelTxs: 1, batchSize: 4 });
+  const parallel = new ParallelExecutor({
+    workers: 2,
+    minParallelTxs: 1,
+    batchSize: 4,
+    sequentialBlocksAfterFallback: 1,
+  });
   const sequential = new SequentialExecutor();
 
   beforeAll(async () => {
@@ -72,5 +77,7 @@ describe("parallel executor equals the sequential executor", () => {
     // Both paths ran: speculative results committed from workers, and conflicts re-executed.
     expect(totals.fromWorkers).toBeGreaterThan(0);
     expect(totals.reExecuted).toBeGreaterThan(0);
+    // ...and the heavy-contention fallback to the sequential path.
+    expect(totals.fellBack).toBeGreaterThan(0);
   });
 });
