@@ -95,7 +95,18 @@ describe("leader schedule", () => {
     expect(net.agreement().ok).toBe(true);
     expect(net.minHonestHeight()).toBeGreaterThan(5);
     // Proposers of committed blocks were the scheduled leaders on every node (else votes were refused).
-    expect(net.cores[0].dropCounts().not_leader ?? 0).toBe(0);
+    for (const i of [0, 1, 3]) expect(net.cores[i].dropCounts().not_leader ?? 0).toBe(0);
+    // And they announce the same leader whenever they entered a round the same way.
+    const byRound = new Map<string, Set<number>>();
+    for (const i of [0, 1, 3]) {
+      for (const e of net.effects[i]) {
+        if (e.type !== "roundEntered" || e.leader < 0 || e.via !== "qc") continue;
+        const set = byRound.get(`${e.round}`) ?? new Set<number>();
+        set.add(e.leader);
+        byRound.set(`${e.round}`, set);
+      }
+    }
+    expect([...byRound.values()].every((s) => s.size === 1)).toBe(true);
     // The silent validator stops being picked once it failed: it leads few committed rounds' slots.
     const timeouts = net.effects[0].filter((e) => e.type === "roundEntered" && e.via === "tc").length;
     expect(timeouts).toBeLessThan(net.cores[0].status().round / 3);

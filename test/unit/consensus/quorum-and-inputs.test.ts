@@ -151,3 +151,20 @@ describe("input validation and bounds", () => {
     expect(code(() => new ConsensusCore(f.opts(0), { scheme }))).toBe("MISSING_SIGNER");
   });
 });
+
+describe("observer", () => {
+  it("follows and commits without signing anything", () => {
+    const f = new Forge([1, 1, 1, 1]);
+    const core = new ConsensusCore(f.opts(null), { scheme });
+    const all = [...core.handle({ type: "start", nowMs: 0 })];
+    const b1 = f.block(1, 1, f.genesisQc());
+    const b2 = f.block(2, 2, f.qc(b1, [0, 1, 2]));
+    const b3 = f.block(3, 3, f.qc(b2, [0, 1, 2]));
+    for (const b of [b1, b2, b3])
+      all.push(...core.handle(msg(b.header.proposerIndex, { kind: "proposal", block: b })));
+    all.push(...core.handle({ type: "timer", nowMs: 0, timer: { epoch: 0, round: 3 } }));
+    expect(ofType(all, "commit").flatMap((c) => c.blocks.map((b) => b.block.header.round))).toEqual([1]);
+    for (const t of ["persistSafety", "sendTo", "broadcast", "requestPayload"] as const)
+      expect(ofType(all, t)).toHaveLength(0);
+  });
+});
