@@ -1,0 +1,3 @@
+import { describeScenarioSweep } from "./sweep-shipped.ts";
+
+describeScenarioSweep(1);
