@@ -1,4 +1,5 @@
 import { TxRejectedError as ExecutionRejectedError } from "../execution/errors.ts";
+import { MempoolError } from "../mempool/errors.ts";
 import { CodedError } from "../util/coded-error.ts";
 
 /**
@@ -105,9 +106,31 @@ export function toErrorObject(error: unknown): RpcErrorObject {
       ? { code: error.rpcCode, message: error.message }
       : { code: error.rpcCode, message: error.message, data: error.data };
   }
-  // The execution engine's rejections already carry geth's wording.
-  if (error instanceof TxRejectedError || error instanceof ExecutionRejectedError) {
+  // The mempool's and the execution engine's rejections already carry geth's wording.
+  if (isTxRejection(error)) {
     return { code: RpcCode.SERVER_ERROR, message: error.message };
   }
   return { code: RpcCode.INTERNAL_ERROR, message: "internal error" };
+}
+
+/** A transaction refusal from the RPC layer, the mempool or the execution engine. */
+export function isTxRejection(error: unknown): error is CodedError {
+  return (
+    error instanceof TxRejectedError ||
+    error instanceof MempoolError ||
+    error instanceof ExecutionRejectedError
+  );
+}
+
+/**
+ * For a nonce-gap refusal, the sender's next nonce (EIP-7966 puts it in code 5's data): each
+ * layer reports it its own way: null when the error is not a nonce gap, undefined when the gap
+ * is known but not the nonce.
+ */
+export function expectedNonceOf(error: unknown): bigint | undefined | null {
+  if (!isTxRejection(error) || error.code !== "NONCE_TOO_HIGH") return null;
+  if (error instanceof TxRejectedError) return error.expectedNonce;
+  const d = error.details ?? {};
+  const v = d.next ?? d.expected;
+  return typeof v === "bigint" ? v : undefined;
 }

@@ -1,5 +1,5 @@
 import type { ReceiptData, SubmittedTransaction } from "../backend.ts";
-import { RpcError, TxRejectedError } from "../errors.ts";
+import { expectedNonceOf, RpcError, TxRejectedError } from "../errors.ts";
 import { formatReceipt, type Json } from "../format.ts";
 import { hexToBytes, toQuantity } from "../hex.ts";
 import { defineMethod, optionalParam, param } from "../method.ts";
@@ -29,8 +29,8 @@ export function sendMethods(deps: MethodDeps): MethodGroup {
       submitted.committed.catch(() => {});
       return submitted;
     } catch (error) {
-      if (nonceGapCode && error instanceof TxRejectedError && error.code === "NONCE_TOO_HIGH") {
-        const expected = error.expectedNonce;
+      const expected = expectedNonceOf(error);
+      if (nonceGapCode && expected !== null) {
         throw new RpcError(
           "SYNC_NONCE_GAP",
           "nonce too high: the transaction cannot execute until the nonce gap is filled",

@@ -1,4 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { reject } from "../../../src/execution/errors.ts";
+import { MempoolError } from "../../../src/mempool/errors.ts";
+import { expectedNonceOf, TxRejectedError, toErrorObject } from "../../../src/rpc/errors.ts";
 import { FilterManager } from "../../../src/rpc/filters.ts";
 import { toQuantity } from "../../../src/rpc/hex.ts";
 import { DEFAULT_LIMITS } from "../../../src/rpc/limits.ts";
@@ -113,5 +116,22 @@ describe("FilterManager", () => {
     for (const hash of ["0x1", "0x2", "0x3"]) for (const fn of emit) fn({ hash });
     expect(await filters.changes(id)).toEqual(["0x2", "0x3"]);
     filters.close();
+  });
+});
+
+describe("rejections from every layer", () => {
+  it("map to geth's -32000 and expose the nonce gap's expected nonce", () => {
+    const mempool = new MempoolError("NONCE_TOO_HIGH", { nonce: 9n, next: 4n });
+    const execution = reject("NONCE_TOO_HIGH", { nonce: 9n, expected: 5n });
+    const ours = new TxRejectedError("NONCE_TOO_HIGH", undefined, 6n);
+    expect(toErrorObject(mempool)).toEqual({ code: -32000, message: "nonce too high" });
+    expect(toErrorObject(execution)).toEqual({ code: -32000, message: "nonce too high" });
+    expect(toErrorObject(new MempoolError("TXPOOL_FULL"))).toEqual({
+      code: -32000,
+      message: "txpool is full",
+    });
+    expect([mempool, execution, ours].map(expectedNonceOf)).toEqual([4n, 5n, 6n]);
+    expect(expectedNonceOf(new MempoolError("NONCE_TOO_LOW"))).toBeNull();
+    expect(toErrorObject(new Error("secret path /x"))).toEqual({ code: -32603, message: "internal error" });
   });
 });
