@@ -861,7 +861,6 @@ export class ConsensusCore {
       this.drop("pending_full", input, from);
       return;
     }
-    const message = signingRootOfVote(this.opts.chainId, v);
     const pubkey = this.committee.pubkey(sv.signerIndex);
     const seen = this.voteSeen.observe(sv.signerIndex, v.round, {
       rootHex: toHex(v.blockRoot),
@@ -878,7 +877,11 @@ export class ConsensusCore {
       return;
     }
     if (seen.kind === "conflict") {
-      if (!verified && !this.modules.scheme.verify(pubkey, message, sv.signature)) {
+      // Only a conflict needs the signing root here; the collector checks signatures in bulk.
+      if (
+        !verified &&
+        !this.modules.scheme.verify(pubkey, signingRootOfVote(this.opts.chainId, v), sv.signature)
+      ) {
         this.drop("bad_signature", input, from);
         return;
       }
