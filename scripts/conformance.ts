@@ -8,7 +8,8 @@
  *   ETHEREUM_TESTS_DIR=/path/to/ethereum-tests npm run test:conformance -- --json
  *
  * Options: --json (one JSON object on stdout), --failures (list every failing case),
- * --only <substring> (GeneralStateTests paths containing it).
+ * --only <substring> (GeneralStateTests paths containing it), --with-performance (also run
+ * GeneralStateTests/VMTests/vmPerformance, minutes of CPU).
  */
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -52,6 +53,7 @@ if (existsSync(stateDir)) {
   results.push(
     await runStateTests(stateDir, new SequentialExecutor(), {
       fork: "cancun",
+      skip: args.includes("--with-performance") ? {} : undefined,
       filter: only === undefined ? undefined : (id: string): boolean => id.includes(only),
       onFile: (done, total) => {
         const now = performance.now();

@@ -79,7 +79,7 @@ export class FlatState implements ExecutionState {
 
   putAccount(address: Hex, account: AccountData | undefined): void {
     const prev = this.accounts.get(address);
-    this.undo.push({ kind: 0, address, prev });
+    if (this.openCheckpoints > 0) this.undo.push({ kind: 0, address, prev });
     this.dirtyAccounts.add(address);
     if (account === undefined) {
       // A deleted account loses its storage too.
@@ -112,7 +112,7 @@ export class FlatState implements ExecutionState {
       slots = new Map();
       this.storage.set(address, slots);
     }
-    this.undo.push({ kind: 1, address, slot, prev: slots.get(slot) });
+    if (this.openCheckpoints > 0) this.undo.push({ kind: 1, address, slot, prev: slots.get(slot) });
     // The root layer drops zero slots; an overlay keeps 0n as a tombstone over its parent.
     if (value === 0n && this.parent === undefined) slots.delete(slot);
     else slots.set(slot, value);
@@ -125,12 +125,13 @@ export class FlatState implements ExecutionState {
   }
 
   clearStorage(address: Hex): void {
-    this.undo.push({
-      kind: 2,
-      address,
-      prevSlots: this.storage.get(address),
-      prevCleared: this.cleared.has(address),
-    });
+    if (this.openCheckpoints > 0)
+      this.undo.push({
+        kind: 2,
+        address,
+        prevSlots: this.storage.get(address),
+        prevCleared: this.cleared.has(address),
+      });
     this.storage.delete(address);
     if (this.parent !== undefined) this.cleared.add(address);
     this.clearedSinceTake.add(address);

@@ -134,6 +134,15 @@ function isBlobTx(txbytes: string): boolean {
   return txbytes.startsWith("0x03");
 }
 
+/**
+ * Folders skipped by default: the VM performance vectors are loops that burn their whole gas
+ * limit, minutes of CPU each on a JavaScript interpreter. `--with-performance` runs them.
+ */
+export const SLOW_FOLDERS: Record<string, string> = {
+  "VMTests/vmPerformance":
+    "performance loops (minutes of CPU each on a JS interpreter); run with --with-performance",
+};
+
 /** GeneralStateTests for one fork: post-state root and logs hash of every (data, gas, value) variant. */
 export async function runStateTests(
   dir: string,
@@ -144,6 +153,8 @@ export async function runStateTests(
     onFile?: (done: number, total: number) => void;
     /** Run only these files (paths under dir). */
     files?: string[];
+    /** Path prefixes (relative to dir) to skip, with the reason; default: SLOW_FOLDERS. */
+    skip?: Record<string, string>;
   } = {},
 ): Promise<FolderResult> {
   const fork = opts.fork ?? "cancun";
@@ -152,6 +163,12 @@ export async function runStateTests(
   let done = 0;
   for (const file of files) {
     opts.onFile?.(done++, files.length);
+    const rel = relative(dir, file);
+    const skipped = Object.entries(opts.skip ?? SLOW_FOLDERS).find(([prefix]) => rel.startsWith(prefix));
+    if (skipped !== undefined) {
+      result.skipped.push({ name: rel, reason: skipped[1] });
+      continue;
+    }
     let cases: Record<string, StateCase>;
     try {
       cases = JSON.parse(readFileSync(file, "utf8")) as Record<string, StateCase>;
