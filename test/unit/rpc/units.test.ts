@@ -5,6 +5,7 @@ import { expectedNonceOf, TxRejectedError, toErrorObject } from "../../../src/rp
 import { FilterManager } from "../../../src/rpc/filters.ts";
 import { toQuantity } from "../../../src/rpc/hex.ts";
 import { DEFAULT_LIMITS } from "../../../src/rpc/limits.ts";
+import { rpcServerOptionsFromConfig } from "../../../src/rpc/options-from-config.ts";
 import { address, blockSelector, filterCriteria, quantity, storageSlot } from "../../../src/rpc/params.ts";
 import { RateLimiter } from "../../../src/rpc/rate-limiter.ts";
 import { decodeReason } from "../../../src/rpc/revert.ts";
@@ -133,5 +134,27 @@ describe("rejections from every layer", () => {
     expect([mempool, execution, ours].map(expectedNonceOf)).toEqual([4n, 5n, 6n]);
     expect(expectedNonceOf(new MempoolError("NONCE_TOO_LOW"))).toBeNull();
     expect(toErrorObject(new Error("secret path /x"))).toEqual({ code: -32603, message: "internal error" });
+  });
+});
+
+describe("rpcServerOptionsFromConfig", () => {
+  it("maps the node's [rpc] section and refuses a bad address", () => {
+    const section = {
+      address: "127.0.0.1:9545",
+      maxBodyBytes: 1000,
+      maxBatch: 7,
+      maxConnections: 9,
+      adminEnabled: true,
+    };
+    expect(rpcServerOptionsFromConfig(section)).toEqual({
+      host: "127.0.0.1",
+      port: 9545,
+      enableAdmin: true,
+      limits: { maxBodyBytes: 1000, maxBatchLength: 7, maxConnections: 9 },
+    });
+    expect(rpcServerOptionsFromConfig({ ...section, address: "[::1]:0" }).host).toBe("::1");
+    expect(() => rpcServerOptionsFromConfig({ ...section, address: "localhost" })).toThrow(
+      'rpc.address must be "host:port"',
+    );
   });
 });
