@@ -104,12 +104,12 @@ export async function run(): Promise<BenchResult> {
       code: new Map(),
     };
     roots.apply(genesis, state);
-    await executor.executeBlock(
+    const block = await executor.executeBlock(
       env,
       nativeTransfers(accounts, NATIVE, seededRandom(3), new NonceBook()),
       state,
     );
-    const changes = state.takeChanges();
+    const changes = block.changes;
     const seconds = await timed(async () => {
       roots.apply(changes, state);
     });
