@@ -15,6 +15,7 @@ import type {
   Receipt,
   StateChangeSet,
 } from "../types.ts";
+import { KECCAK_EMPTY } from "../types.ts";
 import { executeOne } from "./execute-one.ts";
 import { creditFeeLazily } from "./lazy-fees.ts";
 import {
@@ -166,7 +167,8 @@ export class ParallelExecutor implements BlockExecutor {
     state: ExecutionState,
     miniBlocks?: readonly (MiniBlockRef | undefined)[],
   ): Promise<BlockExecutionResult> {
-    const small = txs.length < this.opts.minParallelTxs || this.opts.workers === 0;
+    const small =
+      txs.length < this.opts.minParallelTxs || this.opts.workers === 0 || mostlyPlainTransfers(txs, state);
     // Heavy contention last time: stay sequential for a few blocks, then probe again.
     const cooling = this.contended && this.sequentialSinceFallback < this.opts.sequentialBlocksAfterFallback;
     if (small || cooling) {
@@ -249,6 +251,21 @@ export class ParallelExecutor implements BlockExecutor {
   get options(): { batchSize: number | undefined; fallbackAbortRatio: number } {
     return this.opts;
   }
+}
+
+/**
+ * Plain value transfers to accounts without code take the envelope's fast path (~tens of µs):
+ * shipping them to a worker and back costs more than running them, so such blocks stay on the
+ * sequential path. Only EVM work is worth parallelising here.
+ */
+function mostlyPlainTransfers(txs: readonly ExecTx[], state: ExecutionState): boolean {
+  let plain = 0;
+  for (const tx of txs) {
+    if (tx.to === undefined || tx.data.length > 0) continue;
+    const callee = state.getAccount(tx.to);
+    if (callee === undefined || callee.codeHash === KECCAK_EMPTY) plain++;
+  }
+  return plain * 2 >= txs.length;
 }
 
 /** Folds `next` (a later block's change set) into `into`; returns `into`. */
