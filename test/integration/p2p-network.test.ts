@@ -222,4 +222,29 @@ describe("p2p network of 4 processes", () => {
     const text = await victim.call<string>({ cmd: "metrics" });
     expect(text).toMatch(/megaseq_p2p_disconnects_total\{reason="misbehaviour"\} [1-9]/);
   });
+
+  it("returns to a bounded heap after a burst of valid gossip", async () => {
+    // Runs last: the burst must not delay the other tests on this slow shared machine.
+    const receiver = nodes[0];
+    const before = (await receiver.call<{ heapUsed: number }>({ cmd: "memory" })).heapUsed;
+    const seen = receiver.events.length;
+    // 300 valid 48 KB batches (14 MB) back to back from one peer.
+    await nodes[2].call(
+      { cmd: "publishMany", kind: "tx", count: 300, bytes: 48 * KiB, intervalMs: 0 },
+      60_000,
+    );
+    await until(
+      async () =>
+        receiver.events.slice(seen).filter((e) => e.event === "delivered" && e.size > 32 * KiB).length >= 100,
+      60_000,
+      "all 100 batches delivered",
+    );
+    // Gossipsub keeps recent messages for a few heartbeats; after that the heap must come back.
+    await until(
+      async () =>
+        (await receiver.call<{ heapUsed: number }>({ cmd: "memory" })).heapUsed - before < 12 * 1024 * 1024,
+      20_000,
+      "heap back within 12 MB of where it started",
+    );
+  }, 120_000);
 });
