@@ -33,3 +33,13 @@ describe("simulation determinism", () => {
     expect(hashes.size).toBe(3);
   });
 });
+
+describe("signature schemes", () => {
+  it("runs real BLS when the scenario asks for it, and says so", { timeout: 120_000 }, () => {
+    const r = runScenario(scenario({ durationMs: 1500, signatureScheme: "bls" }), 1);
+    expect(r.signatureScheme).toBe("bls12-381-min-pk");
+    expect(r.commits).toBeGreaterThan(3);
+    expect(r.stats.drops.bad_signature ?? 0).toBe(0);
+    expect(runScenario(scenario({ durationMs: 1500 }), 1).signatureScheme).toBe("insecure-test-hash");
+  });
+});
