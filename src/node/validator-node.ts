@@ -8,14 +8,19 @@ import {
   type ConsensusOpts,
   initialSafetyData,
 } from "../consensus/index.ts";
+import { DEFAULT_MINI_BLOCK_CAPS } from "../execution/mini-block-builder.ts";
+import type { Hex } from "../execution/types.ts";
 import {
   createMetrics,
   HealthChecks,
   type MetricsBundle,
   MetricsServer,
   minPeersCheck,
+  parseHostPort,
 } from "../metrics/index.ts";
 import { P2pHost } from "../p2p/host.ts";
+import type { ConsensusStatusData, ValidatorSetData } from "../rpc/backend.ts";
+import { RpcServer } from "../rpc/index.ts";
 import { ChainStore } from "../storage/index.ts";
 import type { Block, QuorumCertificate } from "../types/index.ts";
 import { CodedError } from "../util/coded-error.ts";
@@ -24,7 +29,9 @@ import { ConsensusHost, type PayloadSource } from "./consensus-host.ts";
 import { encodeBlock } from "./consensus-wire.ts";
 import type { Genesis } from "./genesis.ts";
 import { type Log, silentLogger } from "./logger.ts";
+import { NodeChain } from "./node-chain.ts";
 import { SafetyFile } from "./safety-file.ts";
+import { TxGossip } from "./tx-gossip.ts";
 
 export class NodeError extends CodedError<"NOT_A_VALIDATOR" | "GENESIS_MISMATCH" | "NOT_STARTED"> {}
 
@@ -36,6 +43,10 @@ export interface ValidatorNodeOpts {
   metricsAddress?: string;
   /** Extra p2p peers besides the genesis validators (observers, sentries). */
   staticPeers?: string[];
+  /** "host:port" for JSON-RPC over HTTP and WebSocket; omitted = no RPC server. */
+  rpcAddress?: string;
+  /** Mounts the admin_ RPC namespace (peer block/unblock for partition tests). Off by default. */
+  enableAdminRpc?: boolean;
 }
 
 export interface ValidatorNodeModules {
@@ -43,7 +54,7 @@ export interface ValidatorNodeModules {
   /** BLS secret key of this validator; absent = observer that follows but never signs. */
   blsSecretKey?: Uint8Array;
   log?: Log;
-  /** Builds the leader's mini-block payload; defaults to empty payloads stamped with the clock. */
+  /** Builds the leader's mini-block payload; defaults to the mempool's best transactions. */
   payloads?: PayloadSource;
   /** Called for each committed block, in order, after it is queued for storage. */
   onCommitted?: (sequence: bigint, block: Block, qc: QuorumCertificate) => void;
@@ -59,6 +70,9 @@ export interface NodeStatus {
   peers: number;
   listen: string[];
   metrics: string | null;
+  rpc: string | null;
+  evmBlockNumber: string;
+  mempoolSize: number;
 }
 
 /**
@@ -78,6 +92,10 @@ export class ValidatorNode {
   private p2p: P2pHost | undefined;
   private metricsServer: MetricsServer | undefined;
   private metricsUrl: string | null = null;
+  private rpcUrl: string | null = null;
+  private chain: NodeChain | undefined;
+  private txGossip: TxGossip | undefined;
+  private rpcServer: RpcServer | undefined;
   private selfIndex: number | null = null;
 
   constructor(opts: ValidatorNodeOpts, modules: ValidatorNodeModules) {
@@ -147,6 +165,29 @@ export class ValidatorNode {
       "node state opened",
     );
 
+    const chain = await NodeChain.create(
+      {
+        chainId: BigInt(genesis.json.chainId),
+        fork: "prague",
+        gasLimit: 30_000_000n,
+        genesisTimestampMs: genesis.json.timestampMs,
+        alloc: Object.entries(genesis.json.alloc).map(([address, balance]) => ({
+          address: address.toLowerCase() as Hex,
+          balance: BigInt(balance),
+        })),
+        blockTimeUs: 1_000_000n,
+        validatorAddresses: genesis.validators.map((v) => v.address as Hex),
+      },
+      {
+        broadcastTx: (raw) => this.txGossip?.send(raw),
+        consensusStatus: () => this.consensusStatus(),
+        validatorSet: (epoch) => this.validatorSet(epoch),
+        metrics: this.bundle.metrics,
+      },
+    );
+    this.chain = chain;
+    await this.replay(commitLog, chain);
+
     const validatorPeers = new Map<number, string>();
     for (const [i, v] of genesis.json.validators.entries()) validatorPeers.set(i, v.peerId);
     const selfPeer = this.selfIndex === null ? undefined : genesis.json.validators[this.selfIndex].peerId;
@@ -182,7 +223,7 @@ export class ValidatorNode {
         core,
         p2p,
         safety,
-        payloads: this.modules.payloads ?? emptyPayloads(),
+        payloads: this.modules.payloads ?? mempoolPayloads(chain),
         onCommit: (blocks, qc) => this.onCommit(blocks, qc),
         metrics: this.bundle.metrics,
         log: this.log,
@@ -190,6 +231,12 @@ export class ValidatorNode {
     );
     this.host = host;
     host.attach();
+    const txGossip = new TxGossip(
+      { flushMs: 5, maxBatchBytes: 256 * 1024 },
+      { p2p, admit: (raw) => chain.admit(chain.decode(raw)), log: this.log },
+    );
+    this.txGossip = txGossip;
+    txGossip.attach();
     await p2p.start();
     if (selfPeer !== undefined && p2p.peerId !== selfPeer) {
       throw new NodeError(
@@ -211,7 +258,69 @@ export class ValidatorNode {
       const { host: mh, port } = await this.metricsServer.start();
       this.metricsUrl = `http://${mh}:${port}`;
     }
+    if (this.opts.rpcAddress !== undefined) {
+      const { host: rh, port: rp } = parseHostPort(this.opts.rpcAddress);
+      this.rpcServer = new RpcServer(
+        {
+          host: rh,
+          port: rp,
+          enableAdmin: this.opts.enableAdminRpc ?? false,
+          clientVersion: "megaseq/0.1.0",
+        },
+        {
+          backend: chain,
+          onInternalError: (method, error) =>
+            this.log.error({ method, err: String(error) }, "rpc handler failed"),
+        },
+      );
+      this.rpcUrl = (await this.rpcServer.start()).url;
+    }
     host.start();
+  }
+
+  /** Re-executes the committed mini-blocks of the commit log: state is rebuilt, not stored. */
+  private async replay(commitLog: CommitLog, chain: NodeChain): Promise<void> {
+    const total = commitLog.length;
+    for (let seq = 0n; seq < total; seq++) {
+      const block = await commitLog.blockAt(seq);
+      if (block === undefined) break;
+      await chain.applyCommitted(seq, block, block.header.proposerIndex);
+    }
+    if (total > 0n) this.log.info({ miniBlocks: total.toString() }, "replayed committed mini-blocks");
+  }
+
+  private consensusStatus(): ConsensusStatusData {
+    const s = (this.core as ConsensusCore).status();
+    const leader =
+      this.modules.genesis.validators[s.leader]?.address ?? "0x0000000000000000000000000000000000000000";
+    return {
+      epoch: BigInt(s.epoch),
+      round: BigInt(s.round),
+      leader: leader as Hex,
+      highQc: {
+        round: BigInt(s.highQcRound),
+        blockId: `0x${Buffer.from(s.committedRoot).toString("hex")}` as Hex,
+      },
+      highTcRound: null,
+      lastVotedRound: BigInt(s.lastVotedRound),
+      committedRound: BigInt(s.committedRound),
+      isLeader: s.leader === this.selfIndex,
+    };
+  }
+
+  private validatorSet(epoch: bigint | undefined): ValidatorSetData | null {
+    if (epoch !== undefined && epoch !== 0n) return null;
+    const validators = this.modules.genesis.validators;
+    return {
+      epoch: 0n,
+      l1AnchorBlock: BigInt(this.modules.genesis.json.l1?.anchorBlock ?? 0),
+      totalVotingPower: validators.reduce((sum, v) => sum + v.votingPower, 0n),
+      validators: validators.map((v) => ({
+        address: v.address as Hex,
+        blsPubkey: `0x${Buffer.from(v.pubkey).toString("hex")}` as Hex,
+        votingPower: v.votingPower,
+      })),
+    };
   }
 
   status(): NodeStatus {
@@ -227,6 +336,9 @@ export class ValidatorNode {
       peers: this.p2p.peers().length,
       listen: this.p2p.multiaddrs(),
       metrics: this.metricsUrl,
+      rpc: this.rpcUrl,
+      evmBlockNumber: (this.chain as NodeChain).heads().committed.toString(),
+      mempoolSize: (this.chain as NodeChain).mempool.size,
     };
   }
 
@@ -237,6 +349,8 @@ export class ValidatorNode {
 
   async stop(): Promise<void> {
     this.host?.stop();
+    this.txGossip?.stop();
+    await this.rpcServer?.stop();
     await this.metricsServer?.stop();
     await this.p2p?.stop();
     await this.commitLog?.flushed().catch((error: unknown) => {
@@ -250,6 +364,15 @@ export class ValidatorNode {
     const numbered = (this.commitLog as CommitLog).append(blocks, core.snapshot());
     for (const { sequence, block } of numbered) {
       this.log.debug({ sequence: sequence.toString(), round: block.header.round }, "committed");
+      (this.chain as NodeChain)
+        .applyCommitted(sequence, block, block.header.proposerIndex)
+        .catch((error: unknown) => {
+          // Every node runs the same deterministic execution; a failure here is a bug to surface.
+          this.log.fatal(
+            { err: String(error), sequence: sequence.toString() },
+            "execution of a committed mini-block failed",
+          );
+        });
       this.modules.onCommitted?.(sequence, block, qc);
     }
   }
@@ -283,8 +406,8 @@ export class ValidatorNode {
   }
 }
 
-/** Empty mini-blocks stamped with the wall clock: consensus without transactions. */
-function emptyPayloads(): PayloadSource {
+/** The leader's mini-block: the mempool's best executable transactions within the caps. */
+function mempoolPayloads(chain: NodeChain): PayloadSource {
   return {
     build: async () => ({
       payload: {
@@ -292,7 +415,11 @@ function emptyPayloads(): PayloadSource {
         l1OriginNumber: 0,
         l1OriginHash: new Uint8Array(32),
         deposits: [],
-        txs: [],
+        txs: chain.selectForPayload({
+          maxTxs: DEFAULT_MINI_BLOCK_CAPS.count,
+          maxBytes: DEFAULT_MINI_BLOCK_CAPS.bytes,
+          gas: DEFAULT_MINI_BLOCK_CAPS.gas,
+        }),
       },
       stateBlockNumber: 0,
       stateRoot: new Uint8Array(32),

@@ -15,6 +15,8 @@ interface NodeCliOptions {
   passwordFile?: string;
   listen: string[];
   metrics?: string;
+  rpc?: string;
+  enableAdminRpc?: boolean;
   logLevel: string;
   json?: boolean;
 }
@@ -34,6 +36,11 @@ export function register(program: Command): void {
     .option("--password-file <file>", "file holding the keystore password")
     .option("--listen <multiaddr...>", "libp2p listen addresses", ["/ip4/127.0.0.1/tcp/0"])
     .option("--metrics <host:port>", "serve /metrics and /health here")
+    .option("--rpc <host:port>", "serve JSON-RPC (HTTP and WebSocket) here")
+    .option(
+      "--enable-admin-rpc",
+      "mount the admin_ RPC namespace (peer block/unblock); never on a public port",
+    )
     .option("--log-level <level>", `one of ${LOG_LEVELS.join(", ")}`, "info")
     .option("--json", "print one JSON status line once started (logs stay JSON lines on stderr)")
     .action(
@@ -55,6 +62,8 @@ export function register(program: Command): void {
             dataDir: opts.dataDir,
             listen: opts.listen,
             ...(opts.metrics ? { metricsAddress: opts.metrics } : {}),
+            ...(opts.rpc ? { rpcAddress: opts.rpc } : {}),
+            enableAdminRpc: opts.enableAdminRpc === true,
           },
           { genesis, ...(key ? { blsSecretKey: key.secretKey } : {}), log },
         );
