@@ -161,11 +161,28 @@ export class ParallelExecutor implements BlockExecutor {
     this.starting = undefined;
   }
 
-  async executeBlock(
+  /** Blocks run one at a time (the workers serve one block); overlapping calls queue up. */
+  executeBlock(
     env: BlockEnv,
     txs: readonly ExecTx[],
     state: ExecutionState,
     miniBlocks?: readonly (MiniBlockRef | undefined)[],
+  ): Promise<BlockExecutionResult> {
+    const run = this.queue.then(() => this.executeOneBlock(env, txs, state, miniBlocks));
+    this.queue = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  private queue: Promise<void> = Promise.resolve();
+
+  private async executeOneBlock(
+    env: BlockEnv,
+    txs: readonly ExecTx[],
+    state: ExecutionState,
+    miniBlocks: readonly (MiniBlockRef | undefined)[] | undefined,
   ): Promise<BlockExecutionResult> {
     const small =
       txs.length < this.opts.minParallelTxs || this.opts.workers === 0 || mostlyPlainTransfers(txs, state);
