@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { evmCommon } from "../../src/execution/evm-common.ts";
 import { decodeExecTx } from "../../src/execution/exec-tx.ts";
+import { fastDecodeExecTx } from "../../src/execution/fast-decode.ts";
 import { SequentialExecutor } from "../../src/execution/sequential-executor.ts";
 import { StateRootComputer } from "../../src/execution/state-root.ts";
 import type { ExecTx } from "../../src/execution/types.ts";
@@ -156,7 +157,7 @@ export async function run(): Promise<BenchResult> {
       raws.push(signedTransfer(from, nonces.take(from.address), to, 1n + BigInt(i)));
     }
   }
-  const signed = await throughput("signed native transfers end to end", SIGNED, async () => {
+  const endToEnd = (decode: (raw: Uint8Array) => ExecTx) => async (): Promise<() => Promise<void>> => {
     const state = fundedState(accounts);
     const roots = new StateRootComputer();
     roots.apply(
@@ -170,12 +171,20 @@ export async function run(): Promise<BenchResult> {
     );
     return async () => {
       const txs: ExecTx[] = new Array(raws.length);
-      for (let i = 0; i < raws.length; i++) txs[i] = decodeExecTx(raws[i], common);
+      for (let i = 0; i < raws.length; i++) txs[i] = decode(raws[i]);
       const result = await executor.executeBlock(env, txs, state);
       assertAllIncluded(result, "signed");
       roots.apply(result.changes, state);
     };
-  });
+  };
+  // Our direct decoder (src/execution/fast-decode.ts) is what the node uses on this path.
+  const signed = await throughput("signed native transfers end to end", SIGNED, endToEnd(fastDecodeExecTx));
+  const signedEthjs = await throughput(
+    "signed native transfers end to end, @ethereumjs/tx decoding",
+    SIGNED,
+    endToEnd((raw) => decodeExecTx(raw, common)),
+  );
+  metrics.signed_native_transfer_ethereumjs_decode_tx_per_s = signedEthjs.perSecond;
   metrics.signed_native_transfer_tx_per_s = signed.perSecond;
 
   details.wall_seconds = wallSeconds;

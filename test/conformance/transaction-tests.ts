@@ -2,10 +2,11 @@ import { readFileSync } from "node:fs";
 import { relative } from "node:path";
 import { evmCommon } from "../../src/execution/evm-common.ts";
 import { decodeExecTx } from "../../src/execution/exec-tx.ts";
+import { fastDecodeExecTx } from "../../src/execution/fast-decode.ts";
 import { hexToBytes } from "../../src/execution/hex.ts";
 import { intrinsicGas } from "../../src/execution/intrinsic-gas.ts";
 import { checkTxStatic } from "../../src/execution/tx-checks.ts";
-import type { Fork } from "../../src/execution/types.ts";
+import type { ExecTx, Fork } from "../../src/execution/types.ts";
 import { errorText, type FolderResult, newResult } from "./report.ts";
 import { listJsonFiles } from "./state-tests.ts";
 
@@ -43,12 +44,30 @@ function expectationFor(testCase: TxCase, fork: Fork): ForkResult | undefined {
 export function runTxCase(testCase: TxCase, fork: Fork): string | undefined {
   const expected = expectationFor(testCase, fork);
   if (expected === undefined) return undefined;
+  // Both decoders must meet every vector: @ethereumjs/tx with native recovery, and our direct one.
+  const decoders: [string, (raw: Uint8Array) => ExecTx][] = [
+    ["ethereumjs", (raw) => decodeExecTx(raw, evmCommon(1n, fork))],
+    ["fast", (raw) => fastDecodeExecTx(raw)],
+  ];
+  for (const [label, decode] of decoders) {
+    const failure = checkWith(decode, testCase, expected, fork);
+    if (failure !== undefined) return `${label} decoder: ${failure}`;
+  }
+  return undefined;
+}
+
+function checkWith(
+  decode: (raw: Uint8Array) => ExecTx,
+  testCase: TxCase,
+  expected: ForkResult,
+  fork: Fork,
+): string | undefined {
   let problem: string | undefined;
-  let tx: ReturnType<typeof decodeExecTx> | undefined;
+  let tx: ExecTx | undefined;
   try {
-    tx = decodeExecTx(hexToBytes(testCase.txbytes), evmCommon(1n, fork));
-    // Chain id is checked against the tx's own (or 1): these vectors are chain-agnostic.
-    checkTxStatic(tx, { chainId: tx.chainId ?? 1n, fork, allowUnprotected: true });
+    tx = decode(hexToBytes(testCase.txbytes));
+    // The vectors are signed for chain id 1.
+    checkTxStatic(tx, { chainId: 1n, fork, allowUnprotected: true });
   } catch (err) {
     problem = errorText(err);
   }
