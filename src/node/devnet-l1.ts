@@ -1,0 +1,137 @@
+import { type Address, type Hex, numberToHex, parseEther, parseUnits } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { g1ToEip2537, keccak256 } from "../crypto/index.ts";
+import { MegaTokenAbi, StakingManagerAbi } from "../l1/artifacts.ts";
+import { connectL1, type L1Clients } from "../l1/clients.ts";
+import type { Deployment } from "../l1/deploy.ts";
+import { loadBlsSecret } from "../l1/keys.ts";
+import { type OperatorContext, sendTx } from "../l1/operator.ts";
+import { registrationKey } from "../l1/pop.ts";
+import { ensureAllowance } from "../l1/staking-ops.ts";
+import { CodedError } from "../util/coded-error.ts";
+import type { LocalValidator } from "./local-network.ts";
+
+export class DevnetL1Error extends CodedError<"SET_MISMATCH"> {}
+
+/** Self-stake each devnet validator bonds (MEGA). */
+export const DEVNET_SELF_STAKE = parseUnits("10000", 18);
+
+/**
+ * A deterministic development key from a label: devnet operators and test accounts are
+ * reproducible across runs (so `--keep` and docs can name them), and worthless by construction.
+ */
+export function devKey(label: string): Hex {
+  const bytes = keccak256(new TextEncoder().encode(`megaseq-devnet/${label}`));
+  return `0x${Buffer.from(bytes).toString("hex")}`;
+}
+
+export function operatorKey(index: number): Hex {
+  return devKey(`operator/${index}`);
+}
+
+export function operatorAddress(index: number): Address {
+  return privateKeyToAccount(operatorKey(index)).address;
+}
+
+async function anvilRpc(l1: L1Clients, method: string, params: unknown[]): Promise<void> {
+  const request = l1.publicClient.request as unknown as (args: {
+    method: string;
+    params: unknown[];
+  }) => Promise<unknown>;
+  await request({ method, params });
+}
+
+export interface ValidatorSetEntry {
+  address: Address;
+  blsPubkey128: Hex;
+  votingPower: bigint;
+}
+
+export interface RegisteredSet {
+  epoch: bigint;
+  anchorBlock: bigint;
+  set: ValidatorSetEntry[];
+}
+
+/**
+ * Registers and stakes every local validator on L1 exactly as an operator would with
+ * `megaseq validator register` (BLS key, proof of possession, self-stake), after the deployer
+ * gives each operator gas money and MEGA. Then crosses an epoch boundary and reads the frozen
+ * set back from StakingManager.validatorSet(epoch): that set, not our local list, is the truth.
+ */
+export async function registerValidators(
+  rpcUrl: string,
+  deployerKey: Hex,
+  deployment: Deployment,
+  validators: LocalValidator[],
+  progress: (step: string) => void,
+): Promise<RegisteredSet> {
+  const deployer = await connectL1(rpcUrl, privateKeyToAccount(deployerKey));
+  const contracts = deployment.contracts;
+  const deployerCtx: OperatorContext = { l1: deployer, contracts, account: deployer.walletClient?.account };
+  for (const v of validators) {
+    const account = privateKeyToAccount(operatorKey(v.index));
+    await anvilRpc(deployer, "anvil_setBalance", [account.address, numberToHex(parseEther("100"))]);
+    await sendTx(deployerCtx, {
+      address: contracts.MegaToken,
+      abi: MegaTokenAbi,
+      functionName: "transfer",
+      args: [account.address, DEVNET_SELF_STAKE],
+    });
+    const l1 = await connectL1(rpcUrl, account);
+    const ctx: OperatorContext = { l1, contracts, account };
+    const secret = await loadBlsSecret(v.keystoreFile, v.passwordFile);
+    const key = registrationKey(secret, l1.chain.id, contracts.StakingManager, account.address);
+    await ensureAllowance(ctx, DEVNET_SELF_STAKE);
+    await sendTx(ctx, {
+      address: contracts.StakingManager,
+      abi: StakingManagerAbi,
+      functionName: "registerValidator",
+      args: [key.pubkey, key.pop, 1000n, DEVNET_SELF_STAKE, 0n],
+    });
+    progress(`registered validator ${v.index} (${account.address}) with 10000 MEGA self-stake`);
+  }
+  // Freeze the set: mine to the next epoch boundary and cross it on chain.
+  const pc = deployer.publicClient;
+  const epochLength = await pc.readContract({
+    address: contracts.StakingManager,
+    abi: StakingManagerAbi,
+    functionName: "epochLength",
+  });
+  await anvilRpc(deployer, "anvil_mine", [numberToHex(epochLength as bigint)]);
+  await sendTx(deployerCtx, {
+    address: contracts.StakingManager,
+    abi: StakingManagerAbi,
+    functionName: "advanceEpoch",
+    args: [],
+  });
+  const epoch = await pc.readContract({
+    address: contracts.StakingManager,
+    abi: StakingManagerAbi,
+    functionName: "currentEpoch",
+  });
+  const [addresses, pubkeys, powers] = await pc.readContract({
+    address: contracts.StakingManager,
+    abi: StakingManagerAbi,
+    functionName: "validatorSet",
+    args: [epoch],
+  });
+  const set = addresses.map((address, i) => ({
+    address,
+    blsPubkey128: pubkeys[i],
+    votingPower: powers[i],
+  }));
+  if (set.length !== validators.length) {
+    throw new DevnetL1Error(
+      "SET_MISMATCH",
+      `StakingManager's set for epoch ${epoch} has ${set.length} validators, expected ${validators.length}`,
+    );
+  }
+  progress(`epoch ${epoch} validator set read back from StakingManager: ${set.length} validators`);
+  return { epoch, anchorBlock: await pc.getBlockNumber(), set };
+}
+
+/** The EIP-2537 (128-byte) form of a local validator's compressed BLS public key. */
+export function pubkey128Of(v: LocalValidator): Hex {
+  return `0x${Buffer.from(g1ToEip2537(Buffer.from(v.blsPubkey.slice(2), "hex"))).toString("hex")}`;
+}
