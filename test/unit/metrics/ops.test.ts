@@ -32,9 +32,11 @@ describe("ops files", () => {
     expect(targets).toEqual(["127.0.0.1:9100", "127.0.0.1:9101", "127.0.0.1:9102", "127.0.0.1:9103"]);
   });
 
-  it("the systemd unit starts the node with a config and stops it with SIGTERM", () => {
+  it("the systemd unit starts the node with genesis, data dir and key, and stops it with SIGTERM", () => {
     const unit = read("ops/systemd/megaseq-validator.service");
-    expect(unit).toMatch(/^ExecStart=.*megaseq\.js node --config \S+$/m);
+    expect(unit).toMatch(
+      /^ExecStart=.*megaseq\.js node --genesis \S+ --data-dir \S+ --bls-keystore \S+ --password-file \S+/m,
+    );
     expect(unit).toMatch(/^KillSignal=SIGTERM$/m);
     expect(unit).toMatch(/^Restart=on-failure$/m);
   });
