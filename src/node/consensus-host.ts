@@ -165,7 +165,6 @@ export class ConsensusHost {
           this.fetch(effect);
           break;
         case "commit":
-          m?.committedHeight.set(effect.blocks[effect.blocks.length - 1]?.block.header.round ?? 0);
           this.modules.onCommit(effect.blocks, effect.qc);
           break;
         case "evidence":

@@ -21,6 +21,7 @@ import {
 import { Mempool, type PoolTx } from "../mempool/index.ts";
 import type { MegaseqMetrics } from "../metrics/index.ts";
 import type {
+  AdminHooks,
   BlockData,
   CallRequest,
   CallResult,
@@ -69,6 +70,8 @@ export interface NodeChainModules {
   broadcastTx?: (raw: Uint8Array) => void;
   consensusStatus?: () => ConsensusStatusData;
   validatorSet?: (epoch: bigint | undefined) => ValidatorSetData | null;
+  /** The admin_ namespace's hooks (served only when the RPC server enables admin). */
+  admin?: AdminHooks;
   metrics?: MegaseqMetrics;
 }
 
@@ -103,6 +106,7 @@ const REASONS: Partial<Record<string, TxRejectionReason>> = {
 export class NodeChain implements RpcBackend {
   readonly events = new EventHub();
   readonly mempool: Mempool<NodeTx>;
+  readonly admin: AdminHooks | undefined;
   private readonly opts: NodeChainOpts;
   private readonly modules: NodeChainModules;
   private readonly state = new FlatState();
@@ -126,6 +130,7 @@ export class NodeChain implements RpcBackend {
   private constructor(opts: NodeChainOpts, modules: NodeChainModules, caller: EvmCaller) {
     this.opts = opts;
     this.modules = modules;
+    this.admin = modules.admin;
     this.caller = caller;
     for (const a of opts.alloc) {
       this.state.putAccount(a.address.toLowerCase() as Hex, {

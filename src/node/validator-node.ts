@@ -182,6 +182,21 @@ export class ValidatorNode {
         broadcastTx: (raw) => this.txGossip?.send(raw),
         consensusStatus: () => this.consensusStatus(),
         validatorSet: (epoch) => this.validatorSet(epoch),
+        admin: {
+          peers: async () => {
+            const p2p = this.p2pHost;
+            const blocked = new Set(p2p.gater.blockedPeers());
+            const connected = p2p.peers().map((peerId) => ({ peerId, addresses: [], blocked: false }));
+            return [
+              ...connected,
+              ...[...blocked].map((peerId) => ({ peerId, addresses: [], blocked: true })),
+            ];
+          },
+          blockPeer: (peerId) => this.p2pHost.block(peerId),
+          unblockPeer: async (peerId) => {
+            await this.p2pHost.unblock(peerId);
+          },
+        },
         metrics: this.bundle.metrics,
       },
     );
@@ -361,7 +376,9 @@ export class ValidatorNode {
 
   private onCommit(blocks: CommittedBlock[], qc: QuorumCertificate): void {
     const core = this.core as ConsensusCore;
-    const numbered = (this.commitLog as CommitLog).append(blocks, core.snapshot());
+    const commitLog = this.commitLog as CommitLog;
+    const numbered = commitLog.append(blocks, core.snapshot());
+    this.bundle.metrics.consensus.committedHeight.set(Number(commitLog.length));
     for (const { sequence, block } of numbered) {
       this.log.debug({ sequence: sequence.toString(), round: block.header.round }, "committed");
       (this.chain as NodeChain)
