@@ -45,6 +45,9 @@ contract StakingManager is ReentrancyGuard {
     uint256 public constant MAX_SLASH_FRACTION_BPS = 5_000;
     uint256 public constant MAX_REPORTER_REWARD_BPS = 5_000;
     /// Virtual shares and assets of every pool (see the contract notice).
+    /// Upper bound of rewardPerEpoch (the whole supply), so that rewards over any number of
+    /// skipped epochs can never overflow and block epoch crossing.
+    uint256 public constant MAX_REWARD_PER_EPOCH = 1e27;
     uint256 public constant VIRTUAL_SHARES = 1e6;
     uint256 public constant VIRTUAL_ASSETS = 1;
     uint256 private constant ACC_SCALE = 1e27;
@@ -203,6 +206,7 @@ contract StakingManager is ReentrancyGuard {
             revert BadParameter("slashFractionBps", p.slashFractionBps);
         }
         if (p.reporterRewardBps > MAX_REPORTER_REWARD_BPS) revert BadParameter("reporterRewardBps", p.reporterRewardBps);
+        if (p.rewardPerEpoch > MAX_REWARD_PER_EPOCH) revert BadParameter("rewardPerEpoch", p.rewardPerEpoch);
         if (p.evidenceWindow == 0 || p.evidenceWindow >= p.unbondingPeriod) {
             revert BadParameter("evidenceWindow", p.evidenceWindow);
         }
@@ -611,6 +615,7 @@ contract StakingManager is ReentrancyGuard {
     }
 
     function setRewardPerEpoch(uint256 value) external onlyGovernance syncEpoch {
+        if (value > MAX_REWARD_PER_EPOCH) revert BadParameter("rewardPerEpoch", value);
         rewardPerEpoch = value;
         emit ParameterChanged("rewardPerEpoch", value);
     }
