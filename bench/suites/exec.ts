@@ -33,7 +33,9 @@ async function timed(fn: () => Promise<void>, label = "other"): Promise<number> 
   const cpuStart = process.cpuUsage();
   await fn();
   const cpu = process.cpuUsage(cpuStart);
-  (wallSeconds[label] ??= []).push(Number(process.hrtime.bigint() - wallStart) / 1e9);
+  const list = wallSeconds[label] ?? [];
+  list.push(Number(process.hrtime.bigint() - wallStart) / 1e9);
+  wallSeconds[label] = list;
   return (cpu.user + cpu.system) / 1e6;
 }
 
