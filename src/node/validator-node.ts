@@ -43,6 +43,8 @@ export interface ValidatorNodeOpts {
   metricsAddress?: string;
   /** Extra p2p peers besides the genesis validators (observers, sentries). */
   staticPeers?: string[];
+  /** libp2p identity file; defaults to <dataDir>/peer-key. */
+  peerKeyFile?: string;
   /** "host:port" for JSON-RPC over HTTP and WebSocket; omitted = no RPC server. */
   rpcAddress?: string;
   /** Mounts the admin_ RPC namespace (peer block/unblock for partition tests). Off by default. */
@@ -216,7 +218,7 @@ export class ValidatorNode {
         chainId: genesis.json.chainId,
         listen: this.opts.listen,
         staticPeers,
-        peerKeyFile: join(this.opts.dataDir, "peer-key"),
+        peerKeyFile: this.opts.peerKeyFile ?? join(this.opts.dataDir, "peer-key"),
       },
       {
         status: () => ({

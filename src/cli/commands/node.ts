@@ -1,8 +1,9 @@
 import type { Command } from "commander";
 import { loadKeystoreFile } from "../../crypto/index.ts";
+import { loadConfig } from "../../node/config.ts";
 import { loadGenesis } from "../../node/genesis.ts";
 import { createLogger, LOG_LEVELS, type LogLevel } from "../../node/logger.ts";
-import { ValidatorNode } from "../../node/validator-node.ts";
+import { ValidatorNode, type ValidatorNodeOpts } from "../../node/validator-node.ts";
 import { CodedError } from "../../util/coded-error.ts";
 import { action, printResult } from "../output.ts";
 
@@ -10,63 +11,97 @@ class NodeCliError extends CodedError<"BAD_OPTION"> {}
 
 interface NodeCliOptions {
   genesis: string;
-  dataDir: string;
+  config?: string;
+  dataDir?: string;
   blsKeystore?: string;
   passwordFile?: string;
-  listen: string[];
+  listen?: string[];
+  peer?: string[];
   metrics?: string;
   rpc?: string;
   enableAdminRpc?: boolean;
-  logLevel: string;
+  logLevel?: string;
   json?: boolean;
+}
+
+interface ResolvedNodeOptions {
+  node: ValidatorNodeOpts;
+  keystore?: { file: string; passwordFile: string };
+  logLevel: LogLevel;
+}
+
+/**
+ * Flags win over the TOML config (`--config`, with MEGASEQ_<SECTION>_<KEY> environment overrides),
+ * which wins over config/default.toml. Consensus parameters come from the genesis file only: every
+ * validator must use the same ones.
+ */
+function resolveOptions(opts: NodeCliOptions): ResolvedNodeOptions {
+  const config = opts.config ? loadConfig({ file: opts.config, env: process.env }) : undefined;
+  const dataDir = opts.dataDir ?? config?.dataDir;
+  if (dataDir === undefined) throw new NodeCliError("BAD_OPTION", "give --data-dir or --config");
+  const logLevel = opts.logLevel ?? config?.logging.level ?? "info";
+  if (!LOG_LEVELS.includes(logLevel as LogLevel)) {
+    throw new NodeCliError("BAD_OPTION", `--log-level must be one of ${LOG_LEVELS.join(", ")}`);
+  }
+  if ((opts.blsKeystore === undefined) !== (opts.passwordFile === undefined)) {
+    throw new NodeCliError("BAD_OPTION", "--bls-keystore and --password-file go together");
+  }
+  const keystore = opts.blsKeystore
+    ? { file: opts.blsKeystore, passwordFile: opts.passwordFile as string }
+    : config
+      ? { file: config.keys.blsKeystore, passwordFile: config.keys.blsPasswordFile }
+      : undefined;
+  const rpcAddress = opts.rpc ?? (config?.rpc.enabled ? config.rpc.address : undefined);
+  const metricsAddress = opts.metrics ?? (config?.metrics.enabled ? config.metrics.address : undefined);
+  const node: ValidatorNodeOpts = {
+    dataDir,
+    listen: opts.listen ?? config?.p2p.listen ?? ["/ip4/127.0.0.1/tcp/0"],
+    staticPeers: [...(opts.peer ?? []), ...(config?.p2p.staticPeers ?? []), ...(config?.p2p.bootnodes ?? [])],
+    enableAdminRpc: opts.enableAdminRpc === true || config?.rpc.adminEnabled === true,
+    ...(config ? { peerKeyFile: config.p2p.peerKeyFile } : {}),
+    ...(rpcAddress ? { rpcAddress } : {}),
+    ...(metricsAddress ? { metricsAddress } : {}),
+  };
+  return { node, logLevel: logLevel as LogLevel, ...(keystore ? { keystore } : {}) };
 }
 
 export function register(program: Command): void {
   program
     .command("node")
     .description(
-      "run a validator node: libp2p, Jolteon consensus with BLS, safety data and committed mini-blocks on disk",
+      "run a validator node: libp2p, Jolteon consensus with BLS, execution of committed mini-blocks, JSON-RPC",
     )
     .requiredOption("--genesis <file>", "genesis JSON (validator set, chain id, consensus parameters)")
-    .requiredOption("--data-dir <dir>", "where the database, safety file and peer key live")
+    .option("--config <file>", "node TOML config (see config/validator.example.toml); flags override it")
+    .option("--data-dir <dir>", "where the database, safety file and peer key live")
     .option(
       "--bls-keystore <file>",
       "EIP-2335 keystore of this validator's BLS key (omit to run as an observer)",
     )
     .option("--password-file <file>", "file holding the keystore password")
-    .option("--listen <multiaddr...>", "libp2p listen addresses", ["/ip4/127.0.0.1/tcp/0"])
+    .option("--listen <multiaddr...>", "libp2p listen addresses (default /ip4/127.0.0.1/tcp/0)")
+    .option("--peer <multiaddr...>", "extra static peers (/ip4/.../tcp/.../p2p/<peer id>)")
     .option("--metrics <host:port>", "serve /metrics and /health here")
     .option("--rpc <host:port>", "serve JSON-RPC (HTTP and WebSocket) here")
     .option(
       "--enable-admin-rpc",
       "mount the admin_ RPC namespace (peer block/unblock); never on a public port",
     )
-    .option("--log-level <level>", `one of ${LOG_LEVELS.join(", ")}`, "info")
+    .option("--log-level <level>", `one of ${LOG_LEVELS.join(", ")} (default info)`)
     .option("--json", "print one JSON status line once started (logs stay JSON lines on stderr)")
     .action(
       action(async (opts: NodeCliOptions) => {
-        if (!LOG_LEVELS.includes(opts.logLevel as LogLevel)) {
-          throw new NodeCliError("BAD_OPTION", `--log-level must be one of ${LOG_LEVELS.join(", ")}`);
-        }
-        if ((opts.blsKeystore === undefined) !== (opts.passwordFile === undefined)) {
-          throw new NodeCliError("BAD_OPTION", "--bls-keystore and --password-file go together");
-        }
-        const log = createLogger({ level: opts.logLevel as LogLevel, name: "megaseq", fd: 2 });
+        const resolved = resolveOptions(opts);
+        const log = createLogger({ level: resolved.logLevel, name: "megaseq", fd: 2 });
         const genesis = loadGenesis(opts.genesis);
-        const key =
-          opts.blsKeystore && opts.passwordFile
-            ? await loadKeystoreFile(opts.blsKeystore, opts.passwordFile)
-            : undefined;
-        const node = new ValidatorNode(
-          {
-            dataDir: opts.dataDir,
-            listen: opts.listen,
-            ...(opts.metrics ? { metricsAddress: opts.metrics } : {}),
-            ...(opts.rpc ? { rpcAddress: opts.rpc } : {}),
-            enableAdminRpc: opts.enableAdminRpc === true,
-          },
-          { genesis, ...(key ? { blsSecretKey: key.secretKey } : {}), log },
-        );
+        const key = resolved.keystore
+          ? await loadKeystoreFile(resolved.keystore.file, resolved.keystore.passwordFile)
+          : undefined;
+        const node = new ValidatorNode(resolved.node, {
+          genesis,
+          ...(key ? { blsSecretKey: key.secretKey } : {}),
+          log,
+        });
         await node.start();
         const status = node.status();
         printResult(opts, { started: true, ...status }, `node started: ${JSON.stringify(status)}`);
