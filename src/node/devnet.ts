@@ -197,7 +197,7 @@ export class Devnet {
       ...(port !== undefined ? { port } : {}),
       args: ["--state", join(this.dir, ANVIL_STATE_FILE), "--state-interval", "5"],
     });
-    this.modules.progress(`anvil (L1) listening at ${this.anvil.rpcUrl}`);
+    this.modules.progress(`anvil (L1) listening at ${this.anvil.rpcUrl} (pid ${this.anvil.process.pid})`);
     return this.anvil;
   }
 
