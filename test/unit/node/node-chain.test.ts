@@ -1,0 +1,127 @@
+import { privateKeyToAccount } from "viem/accounts";
+import { describe, expect, it } from "vitest";
+import { NodeChain } from "../../../src/node/node-chain.ts";
+import { TxRejectedError } from "../../../src/rpc/errors.ts";
+import type { Block } from "../../../src/types/index.ts";
+
+const KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+const account = privateKeyToAccount(KEY);
+const SENDER = account.address.toLowerCase() as `0x${string}`;
+const CHAIN_ID = 4242;
+const GENESIS_MS = 1_700_000_000_000;
+
+function block(timestampUs: number, txs: Uint8Array[], proposerIndex = 0): Block {
+  const zero = new Uint8Array(32);
+  return {
+    header: {
+      epoch: 0,
+      round: 1,
+      proposerIndex,
+      parentRoot: zero,
+      parentRound: 0,
+      payloadRoot: zero,
+      stateBlockNumber: 0,
+      stateRoot: zero,
+      justifyRoot: zero,
+    },
+    signature: new Uint8Array(96),
+    payload: { timestampUs, l1OriginNumber: 0, l1OriginHash: zero, deposits: [], txs },
+    justify: {
+      qc: {
+        epoch: 0,
+        round: 0,
+        blockRoot: zero,
+        signers: { bitLen: 0, uint8Array: new Uint8Array(0) } as never,
+        signature: new Uint8Array(96),
+      },
+      tc: [],
+    },
+  };
+}
+
+async function transfer(nonce: number, value: bigint): Promise<Uint8Array> {
+  const signed = await account.signTransaction({
+    chainId: CHAIN_ID,
+    type: "eip1559",
+    nonce,
+    to: "0x000000000000000000000000000000000000dead",
+    value,
+    gas: 21_000n,
+    maxFeePerGas: 10_000_000_000n,
+    maxPriorityFeePerGas: 1_000_000_000n,
+  });
+  return Buffer.from(signed.slice(2), "hex");
+}
+
+async function newChain(): Promise<NodeChain> {
+  return NodeChain.create({
+    chainId: BigInt(CHAIN_ID),
+    fork: "prague",
+    gasLimit: 30_000_000n,
+    genesisTimestampMs: GENESIS_MS,
+    alloc: [{ address: SENDER, balance: 10n ** 21n }],
+    blockTimeUs: 1_000_000n,
+    validatorAddresses: ["0x00000000000000000000000000000000000000f1"],
+  });
+}
+
+describe("NodeChain", () => {
+  it("admits a signed transfer, hands it to the leader, executes it when committed and serves the receipt", async () => {
+    const chain = await newChain();
+    const raw = await transfer(0, 12345n);
+    const submitted = await chain.submitTransaction(raw);
+    expect(chain.mempool.size).toBe(1);
+    const payload = chain.selectForPayload({ maxTxs: 10, maxBytes: 1 << 20, gas: 10_000_000n });
+    expect(payload).toHaveLength(1);
+
+    const t0 = GENESIS_MS * 1000 + 10_000;
+    await chain.applyCommitted(0n, block(t0, payload), 0);
+    // The EVM block seals when a mini-block past its 1 s window arrives.
+    await chain.applyCommitted(1n, block(t0 + 1_100_000, []), 0);
+    const receipt = await submitted.committed;
+    expect(receipt.status).toBe(1);
+    expect(receipt.blockNumber).toBe(1n);
+    expect(await chain.getBalance("0x000000000000000000000000000000000000dead", 1n)).toBe(12345n);
+    expect(chain.mempool.size).toBe(0);
+    expect(chain.heads().committed).toBe(1n);
+    const b1 = await chain.getBlockByNumber(1n);
+    expect(b1?.transactions.map((t) => t.hash)).toEqual([submitted.hash]);
+    // The proposer's fee recipient got the priority fee.
+    expect(await chain.getBalance("0x00000000000000000000000000000000000000f1", 1n)).toBe(
+      21_000n * 1_000_000_000n,
+    );
+  });
+
+  it("rejects bad bytes, a replayed nonce and a duplicate with geth's reasons, changing nothing", async () => {
+    const chain = await newChain();
+    await expect(chain.submitTransaction(new Uint8Array([1, 2, 3]))).rejects.toBeInstanceOf(TxRejectedError);
+    const raw = await transfer(0, 1n);
+    await chain.submitTransaction(raw);
+    await expect(chain.submitTransaction(raw)).rejects.toMatchObject({ code: "ALREADY_KNOWN" });
+    expect(chain.mempool.size).toBe(1);
+    const t0 = GENESIS_MS * 1000 + 10_000;
+    await chain.applyCommitted(0n, block(t0, [raw]), 0);
+    await expect(chain.submitTransaction(await transfer(0, 2n))).rejects.toMatchObject({
+      code: "NONCE_TOO_LOW",
+    });
+  });
+
+  it("never lets mini-block time run backwards, whatever a leader's clock says", async () => {
+    const chain = await newChain();
+    const t0 = GENESIS_MS * 1000 + 10_000;
+    await chain.applyCommitted(0n, block(t0, []), 0);
+    await chain.applyCommitted(1n, block(t0 - 500_000, []), 0);
+    await chain.applyCommitted(2n, block(t0 + 1_200_000, []), 0);
+    const b1 = await chain.getBlockByNumber(1n);
+    expect(b1?.miniBlockCount).toBe(2);
+  });
+
+  it("answers historical state queries with a clear error instead of the wrong state", async () => {
+    const chain = await newChain();
+    const t0 = GENESIS_MS * 1000 + 10_000;
+    await chain.applyCommitted(0n, block(t0, []), 0);
+    await chain.applyCommitted(1n, block(t0 + 1_100_000, []), 0);
+    await expect(chain.getBalance(SENDER, 0n)).rejects.toThrow(/not kept/);
+    expect(await chain.getBalance(SENDER, 1n)).toBe(10n ** 21n);
+  });
+});

@@ -1,0 +1,48 @@
+import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { initialSafetyData } from "../../../src/consensus/index.ts";
+import { SafetyFile, SafetyFileError } from "../../../src/node/safety-file.ts";
+
+const vote = {
+  vote: { epoch: 0, round: 7, blockRoot: new Uint8Array(32).fill(9) },
+  signerIndex: 2,
+  signature: new Uint8Array(96).fill(3),
+};
+
+describe("SafetyFile", () => {
+  it("returns undefined before the first save", () => {
+    const dir = mkdtempSync(join(tmpdir(), "safety-"));
+    expect(new SafetyFile({ path: join(dir, "safety.json") }).load()).toBeUndefined();
+  });
+
+  it("round-trips safety data including the last vote, leaving no temp file behind", () => {
+    const dir = mkdtempSync(join(tmpdir(), "safety-"));
+    const file = new SafetyFile({ path: join(dir, "safety.json") });
+    const data = { ...initialSafetyData(0), lastVotedRound: 7, oneChainRound: 5, lastVote: vote };
+    file.save(data);
+    const loaded = file.load();
+    expect(loaded?.lastVotedRound).toBe(7);
+    expect(loaded?.oneChainRound).toBe(5);
+    expect(loaded?.lastVote?.vote.round).toBe(7);
+    expect(Buffer.from(loaded?.lastVote?.signature ?? []).equals(Buffer.from(vote.signature))).toBe(true);
+    expect(loaded?.lastTimeout).toBeNull();
+    expect(readdirSync(dir)).toEqual(["safety.json"]);
+  });
+
+  it("a later save replaces the earlier one", () => {
+    const dir = mkdtempSync(join(tmpdir(), "safety-"));
+    const file = new SafetyFile({ path: join(dir, "safety.json") });
+    file.save({ ...initialSafetyData(0), lastVotedRound: 3 });
+    file.save({ ...initialSafetyData(0), lastVotedRound: 4 });
+    expect(file.load()?.lastVotedRound).toBe(4);
+  });
+
+  it("refuses a corrupt file instead of starting without safety data", () => {
+    const dir = mkdtempSync(join(tmpdir(), "safety-"));
+    const path = join(dir, "safety.json");
+    writeFileSync(path, '{"epoch":0,"lastVotedRound":');
+    expect(() => new SafetyFile({ path }).load()).toThrow(SafetyFileError);
+  });
+});
