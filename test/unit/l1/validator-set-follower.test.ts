@@ -135,6 +135,10 @@ describe("ValidatorSetFollower", () => {
     const start = await freshEpoch(f);
     const fol = follower(f, start);
     const seen: number[] = [];
+    // A faulty listener does not stop the others or the follower.
+    fol.onEpoch(() => {
+      throw new Error("listener bug");
+    });
     fol.onEpoch((s) => seen.push(s.epoch));
     for (let i = 0; i < 3; i++) await nextEpoch(f);
     await mine(f, CONFIRMATIONS);
