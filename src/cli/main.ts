@@ -1,4 +1,4 @@
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Command } from "commander";
@@ -10,8 +10,13 @@ export type RegisterCommand = (program: Command) => void;
 /**
  * Builds the `megaseq` program. Each file in ./commands registers its own subcommands, so adding
  * a command never touches this file.
+ *
+ * Importing every command module costs seconds (libp2p, viem, the EVM...), which every CLI call
+ * would pay. So the command names each file declares (its `.command("name"` calls) are read from
+ * the source text, and only the files that declare `only` are imported; help and unknown
+ * commands import them all.
  */
-export async function buildProgram(): Promise<Command> {
+export async function buildProgram(only?: string): Promise<Command> {
   const program = new Command("megaseq")
     .description("megaseq: decentralized sequencer network for a real-time Ethereum L2")
     .version(packageJson.version)
@@ -21,9 +26,12 @@ export async function buildProgram(): Promise<Command> {
       process.exit(err.exitCode === 0 ? 0 : 2);
     });
   const commandsDir = join(dirname(fileURLToPath(import.meta.url)), "commands");
-  const files = readdirSync(commandsDir)
+  const all = readdirSync(commandsDir)
     .filter((f) => f.endsWith(".ts"))
     .sort();
+  const declaring =
+    only === undefined ? [] : all.filter((f) => declaredCommands(join(commandsDir, f)).has(only));
+  const files = declaring.length > 0 ? declaring : all;
   for (const file of files) {
     const mod = (await import(pathToFileURL(join(commandsDir, file)).href)) as { register?: RegisterCommand };
     if (typeof mod.register !== "function") {
@@ -34,5 +42,13 @@ export async function buildProgram(): Promise<Command> {
   return program;
 }
 
-const program = await buildProgram();
+function declaredCommands(file: string): Set<string> {
+  const names = new Set<string>();
+  for (const match of readFileSync(file, "utf8").matchAll(/\.command\(\s*["'`]([a-z0-9-]+)/g))
+    names.add(match[1]);
+  return names;
+}
+
+const first = process.argv[2];
+const program = await buildProgram(first !== undefined && !first.startsWith("-") ? first : undefined);
 await program.parseAsync(process.argv);
