@@ -10,6 +10,9 @@ import {
 } from "../consensus/index.ts";
 import { DEFAULT_MINI_BLOCK_CAPS } from "../execution/mini-block-builder.ts";
 import type { Hex } from "../execution/types.ts";
+import { connectL1 } from "../l1/clients.ts";
+import { EvidenceSubmitter } from "../l1/evidence-submitter.ts";
+import { loadL1Account } from "../l1/keys.ts";
 import {
   createMetrics,
   HealthChecks,
@@ -49,6 +52,8 @@ export interface ValidatorNodeOpts {
   rpcAddress?: string;
   /** Mounts the admin_ RPC namespace (peer block/unblock for partition tests). Off by default. */
   enableAdminRpc?: boolean;
+  /** Where equivocation evidence goes: the L1 Slashing contract, paid by a reporter key. */
+  evidenceReporter?: { l1RpcUrl: string; slashing: `0x${string}`; reporterKeyFile: string };
 }
 
 export interface ValidatorNodeModules {
@@ -98,6 +103,7 @@ export class ValidatorNode {
   private chain: NodeChain | undefined;
   private txGossip: TxGossip | undefined;
   private rpcServer: RpcServer | undefined;
+  private evidence: EvidenceSubmitter | undefined;
   private selfIndex: number | null = null;
 
   constructor(opts: ValidatorNodeOpts, modules: ValidatorNodeModules) {
@@ -166,6 +172,20 @@ export class ValidatorNode {
       },
       "node state opened",
     );
+
+    if (this.opts.evidenceReporter) {
+      const r = this.opts.evidenceReporter;
+      const l1 = await connectL1(r.l1RpcUrl, loadL1Account(r.reporterKeyFile));
+      this.evidence = new EvidenceSubmitter(
+        { slashing: r.slashing },
+        {
+          publicClient: l1.publicClient,
+          walletClient: l1.walletClient as NonNullable<typeof l1.walletClient>,
+          log: this.log,
+          metrics: this.bundle.metrics.l1,
+        },
+      );
+    }
 
     const chain = await NodeChain.create(
       {
@@ -242,6 +262,12 @@ export class ValidatorNode {
         safety,
         payloads: this.modules.payloads ?? mempoolPayloads(chain),
         onCommit: (blocks, qc) => this.onCommit(blocks, qc),
+        onEvidence: (evidence) => {
+          this.evidence?.submit(evidence).then(
+            (outcome) => this.log.warn({ outcome }, "evidence sent to L1"),
+            (error: unknown) => this.log.error({ err: String(error) }, "evidence submission failed"),
+          );
+        },
         metrics: this.bundle.metrics,
         log: this.log,
       },

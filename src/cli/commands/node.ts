@@ -21,6 +21,9 @@ interface NodeCliOptions {
   rpc?: string;
   enableAdminRpc?: boolean;
   logLevel?: string;
+  l1Rpc?: string;
+  slashing?: string;
+  reporterKey?: string;
   json?: boolean;
 }
 
@@ -53,6 +56,18 @@ function resolveOptions(opts: NodeCliOptions): ResolvedNodeOptions {
       : undefined;
   const rpcAddress = opts.rpc ?? (config?.rpc.enabled ? config.rpc.address : undefined);
   const metricsAddress = opts.metrics ?? (config?.metrics.enabled ? config.metrics.address : undefined);
+  const l1RpcUrl = opts.l1Rpc ?? config?.l1.rpcUrl;
+  const slashing = opts.slashing ?? config?.l1.slashing;
+  const reporterKeyFile = opts.reporterKey ?? config?.l1.reporterKeyFile;
+  if (reporterKeyFile !== undefined && (slashing === undefined || l1RpcUrl === undefined)) {
+    throw new NodeCliError(
+      "BAD_OPTION",
+      "a reporter key needs the Slashing address (--slashing) and --l1-rpc",
+    );
+  }
+  if (slashing !== undefined && !/^0x[0-9a-fA-F]{40}$/.test(slashing)) {
+    throw new NodeCliError("BAD_OPTION", "--slashing must be a 0x-prefixed 20-byte address");
+  }
   const node: ValidatorNodeOpts = {
     dataDir,
     listen: opts.listen ?? config?.p2p.listen ?? ["/ip4/127.0.0.1/tcp/0"],
@@ -61,6 +76,9 @@ function resolveOptions(opts: NodeCliOptions): ResolvedNodeOptions {
     ...(config ? { peerKeyFile: config.p2p.peerKeyFile } : {}),
     ...(rpcAddress ? { rpcAddress } : {}),
     ...(metricsAddress ? { metricsAddress } : {}),
+    ...(reporterKeyFile && slashing && l1RpcUrl
+      ? { evidenceReporter: { l1RpcUrl, slashing: slashing as `0x${string}`, reporterKeyFile } }
+      : {}),
   };
   return { node, logLevel: logLevel as LogLevel, ...(keystore ? { keystore } : {}) };
 }
@@ -87,6 +105,9 @@ export function register(program: Command): void {
       "--enable-admin-rpc",
       "mount the admin_ RPC namespace (peer block/unblock); never on a public port",
     )
+    .option("--l1-rpc <url>", "L1 JSON-RPC (for evidence submission)")
+    .option("--slashing <address>", "L1 Slashing contract that receives equivocation evidence")
+    .option("--reporter-key <file>", "L1 key file (megaseq keys new-l1) that pays for evidence transactions")
     .option("--log-level <level>", `one of ${LOG_LEVELS.join(", ")} (default info)`)
     .option("--json", "print one JSON status line once started (logs stay JSON lines on stderr)")
     .action(
