@@ -406,7 +406,14 @@ export class ValidatorNode {
     const core = this.core as ConsensusCore;
     const commitLog = this.commitLog as CommitLog;
     const numbered = commitLog.append(blocks, core.snapshot());
-    this.bundle.metrics.consensus.committedHeight.set(Number(commitLog.length));
+    const consensusMetrics = this.bundle.metrics.consensus;
+    consensusMetrics.committedHeight.set(Number(commitLog.length));
+    // Proposal time to commit here: leaders stamp payloads with their wall clock in µs.
+    const nowUs = Date.now() * 1000;
+    for (const b of blocks) {
+      const latencyS = (nowUs - b.block.payload.timestampUs) / 1e6;
+      if (latencyS >= 0) consensusMetrics.commitLatency.observe(latencyS);
+    }
     for (const { sequence, block } of numbered) {
       this.log.debug({ sequence: sequence.toString(), round: block.header.round }, "committed");
       (this.chain as NodeChain)

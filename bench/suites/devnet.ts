@@ -1,0 +1,126 @@
+import type { ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { metricValue, scrapeMetrics } from "../../src/node/devnet-metrics.ts";
+import { spawnNode, stopProcess } from "../../src/node/devnet-process.ts";
+import { createLocalNetwork } from "../../src/node/local-network.ts";
+import { type BenchResult, progress } from "../harness.ts";
+
+const VALIDATORS = 4;
+const MEASURE_S = Number(process.env.DEVNET_BENCH_SECONDS ?? 20);
+const HISTOGRAM = "megaseq_consensus_commit_latency_seconds";
+
+/** Cumulative bucket counts of the commit-latency histogram, summed over nodes, by upper bound (s). */
+function buckets(texts: string[]): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const text of texts) {
+    for (const line of text.split("\n")) {
+      const match = new RegExp(`^${HISTOGRAM}_bucket\\{le="([^"]+)"\\} (\\S+)`).exec(line);
+      if (!match) continue;
+      const le = match[1] === "+Inf" ? Number.POSITIVE_INFINITY : Number(match[1]);
+      out.set(le, (out.get(le) ?? 0) + Number(match[2]));
+    }
+  }
+  return out;
+}
+
+/** Percentile from histogram deltas, interpolated linearly inside the bucket that holds it. */
+function histogramPercentile(before: Map<number, number>, after: Map<number, number>, p: number): number {
+  const bounds = [...after.keys()].sort((a, b) => a - b);
+  const counts = bounds.map((b) => (after.get(b) ?? 0) - (before.get(b) ?? 0));
+  const total = counts[counts.length - 1];
+  if (!total) return Number.NaN;
+  const target = (p / 100) * total;
+  let lower = 0;
+  let lowerCount = 0;
+  for (let i = 0; i < bounds.length; i++) {
+    if (counts[i] >= target) {
+      const upper = Number.isFinite(bounds[i]) ? bounds[i] : lower * 2;
+      const inBucket = counts[i] - lowerCount;
+      const frac = inBucket === 0 ? 1 : (target - lowerCount) / inBucket;
+      return (lower + frac * (upper - lower)) * 1000;
+    }
+    lower = bounds[i];
+    lowerCount = counts[i];
+  }
+  return Number.NaN;
+}
+
+async function snapshot(urls: string[]): Promise<{ texts: string[]; heights: number[] }> {
+  const texts = (await Promise.all(urls.map((u) => scrapeMetrics(u, 5_000)))).map((t) => t ?? "");
+  return { texts, heights: texts.map((t) => metricValue(t, "megaseq_consensus_committed_height") ?? 0) };
+}
+
+/**
+ * The 4-node devnet's consensus on this machine: real `megaseq node` processes on loopback with
+ * BLS, empty mini-blocks (no load), measured from each node's own metrics over MEASURE_S seconds.
+ */
+export async function run(): Promise<BenchResult> {
+  const dir = mkdtempSync(join(tmpdir(), "megaseq-devnet-bench-"));
+  const children: ChildProcess[] = [];
+  try {
+    const net = await createLocalNetwork({
+      dir,
+      validators: VALIDATORS,
+      chainId: 4242,
+      consensus: { baseTimeoutMs: 500, maxTimeoutMs: 4_000 },
+    });
+    for (const v of net.validators) {
+      children.push(
+        spawnNode({
+          genesisFile: net.genesisFile,
+          dataDir: v.dataDir,
+          keystoreFile: v.keystoreFile,
+          passwordFile: v.passwordFile,
+          p2pPort: v.p2pPort,
+          metricsPort: v.metricsPort,
+          logFile: join(v.dataDir, "node.log"),
+          logLevel: "warn",
+        }),
+      );
+    }
+    const urls = net.validators.map((v) => `http://127.0.0.1:${v.metricsPort}`);
+    progress(`started ${VALIDATORS} nodes in ${dir}; waiting for commits`);
+    const deadline = Date.now() + 180_000;
+    for (;;) {
+      const { heights } = await snapshot(urls);
+      if (heights.every((h) => h >= 20)) break;
+      if (Date.now() > deadline)
+        throw new Error(`nodes did not commit in time (heights ${heights.join(",")})`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    progress(`measuring for ${MEASURE_S} s`);
+    const before = await snapshot(urls);
+    const start = performance.now();
+    await new Promise((r) => setTimeout(r, MEASURE_S * 1000));
+    const after = await snapshot(urls);
+    const seconds = (performance.now() - start) / 1000;
+    const perNode = after.heights.map((h, i) => (h - before.heights[i]) / seconds);
+    const b0 = buckets(before.texts);
+    const b1 = buckets(after.texts);
+    const p50 = histogramPercentile(b0, b1, 50);
+    const p99 = histogramPercentile(b0, b1, 99);
+    const blocksPerS = perNode.reduce((a, b) => a + b, 0) / perNode.length;
+    progress(
+      `committed ${blocksPerS.toFixed(1)} mini-blocks/s per node; commit latency p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms`,
+    );
+    return {
+      metrics: {
+        committed_blocks_per_s: blocksPerS,
+        commit_latency_p50_ms: p50,
+        commit_latency_p99_ms: p99,
+      },
+      ratios: { slowest_vs_fastest_node: Math.min(...perNode) / Math.max(...perNode) },
+      details: {
+        validators: VALIDATORS,
+        measuredSeconds: seconds,
+        perNodeBlocksPerS: perNode,
+        latencySource: "per-node histogram megaseq_consensus_commit_latency_seconds, interpolated in buckets",
+      },
+    };
+  } finally {
+    await Promise.all(children.map((c) => stopProcess(c, 3_000)));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
