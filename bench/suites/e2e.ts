@@ -1,0 +1,186 @@
+// End-to-end: pre-signed load through JSON-RPC into 4 real `megaseq node` processes on loopback.
+// Committed throughput of native transfers and ERC-20 transfers (counted from committed blocks),
+// and round trips of realtime_sendRawTransaction (preconfirmation) and eth_sendRawTransactionSync
+// (BFT commit), idle and under load. Sizes: E2E_SENDERS, E2E_PER_SENDER, E2E_PROBES.
+import { type Hex, keccak256 } from "viem";
+import type { PrivateKeyAccount } from "viem/accounts";
+import { TOKEN_INITCODE } from "../../src/execution/workloads/contracts.ts";
+import { type BenchResult, machineInfo, median, percentile, progress } from "../harness.ts";
+import {
+  loadAccounts,
+  MAX_FEE,
+  signNativeTransfers,
+  signTokenTransfers,
+  TIP,
+  tokenAddressOf,
+} from "../load/accounts.ts";
+import { roundTrips, sendAll, waitCommitted } from "../load/driver.ts";
+import { rpcCall, startRpcNetwork } from "../load/network.ts";
+
+const CHAIN_ID = 31_378;
+const envInt = (name: string, fallback: number): number => {
+  const v = Number(process.env[name]);
+  return Number.isInteger(v) && v > 0 ? v : fallback;
+};
+
+async function probeTxs(account: PrivateKeyAccount, count: number): Promise<Hex[]> {
+  return signNativeTransfers(CHAIN_ID, [account], count);
+}
+
+const hashes = (txs: Hex[]): Set<string> => new Set(txs.map((t) => keccak256(t).toLowerCase()));
+const round = (x: number): number => Math.round(x * 100) / 100;
+
+export async function run(): Promise<BenchResult> {
+  const senders = envInt("E2E_SENDERS", 300);
+  const perSender = envInt("E2E_PER_SENDER", 10);
+  const probes = envInt("E2E_PROBES", 30);
+  const native = loadAccounts(senders, 1);
+  const tokenSenders = loadAccounts(senders, 2);
+  const [deployer] = loadAccounts(1, 3);
+  const [preIdle, syncIdle, preLoaded, syncLoaded] = [4, 5, 6, 7].map((t) => loadAccounts(1, t)[0]);
+  const all = [...native, ...tokenSenders, deployer, preIdle, syncIdle, preLoaded, syncLoaded];
+  const alloc = Object.fromEntries(all.map((a) => [a.address, (10n ** 21n).toString()]));
+
+  progress(
+    `signing: ${senders} senders x ${perSender} native + ERC-20 transfers, ${probes} probes per phase`,
+  );
+  const t = performance.now();
+  const nativeTxs = await signNativeTransfers(CHAIN_ID, native, perSender);
+  const token = tokenAddressOf(deployer.address);
+  const { mints, transfers } = await signTokenTransfers(CHAIN_ID, token, tokenSenders, perSender);
+  const deployTx = await deployer.signTransaction({
+    type: "eip1559",
+    chainId: CHAIN_ID,
+    nonce: 0,
+    data: TOKEN_INITCODE as Hex,
+    gas: 1_000_000n,
+    maxFeePerGas: MAX_FEE,
+    maxPriorityFeePerGas: TIP,
+  });
+  const probeSets = await Promise.all(
+    [preIdle, syncIdle, preLoaded, syncLoaded].map((a) => probeTxs(a, probes)),
+  );
+  progress(
+    `signed ${nativeTxs.length + mints.length + transfers.length + 4 * probes + 1} txs in ${Math.round(performance.now() - t)} ms`,
+  );
+
+  progress("starting 4 nodes");
+  const net = await startRpcNetwork({ chainId: CHAIN_ID, alloc, seed: "e2e-bench", baseTimeoutMs: 500 });
+  const urls = net.nodes.map((n) => n.rpcUrl);
+  try {
+    await rpcCall(urls[0], "eth_sendRawTransactionSync", [deployTx, 30_000]);
+    progress(`token deployed at ${token}`);
+
+    progress("idle latency");
+    const preconfIdle = await roundTrips(urls[1], "realtime_sendRawTransaction", probeSets[0]);
+    const commitIdle = await roundTrips(urls[2], "eth_sendRawTransactionSync", probeSets[1]);
+    if (preconfIdle.errors.length + commitIdle.errors.length > 0)
+      progress(`idle probe errors: ${[...preconfIdle.errors, ...commitIdle.errors].join("; ")}`);
+
+    progress(`native load: ${nativeTxs.length} transfers`);
+    const from = BigInt(await rpcCall<string>(urls[0], "eth_blockNumber")) + 1n;
+    const t0 = Date.now();
+    let loadDone = false;
+    const loadedProbes = Promise.all([
+      roundTripsWhile(urls[1], "realtime_sendRawTransaction", probeSets[2], () => loadDone),
+      roundTripsWhile(urls[3], "eth_sendRawTransactionSync", probeSets[3], () => loadDone),
+    ]);
+    const sendStats = await sendAll(urls, nativeTxs);
+    const sentAt = Date.now();
+    const nat = await waitCommitted(urls[0], from, hashes(nativeTxs), 120_000);
+    loadDone = true;
+    const [preconfLoaded, commitLoaded] = await loadedProbes;
+    const nativeSeconds = (nat.at - t0) / 1000;
+    progress(
+      `native: sent ${sendStats.sent} (rejected ${sendStats.rejected}${sendStats.firstErrors.length ? `: ${sendStats.firstErrors.join("; ")}` : ""}) in ${sentAt - t0} ms, committed ${nat.committed} in ${Math.round(nativeSeconds * 1000)} ms over ${nat.blocks} blocks`,
+    );
+
+    progress(`ERC-20: ${mints.length} mints, then ${transfers.length} transfers`);
+    const mintFrom = BigInt(await rpcCall<string>(urls[0], "eth_blockNumber")) + 1n;
+    await sendAll(urls, mints);
+    await waitCommitted(urls[0], mintFrom, hashes(mints), 120_000);
+    const erc20From = BigInt(await rpcCall<string>(urls[0], "eth_blockNumber")) + 1n;
+    const t1 = Date.now();
+    const ercStats = await sendAll(urls, transfers);
+    const erc = await waitCommitted(urls[0], erc20From, hashes(transfers), 120_000);
+    const ercSeconds = (erc.at - t1) / 1000;
+    progress(
+      `ERC-20: sent ${ercStats.sent} (rejected ${ercStats.rejected}), committed ${erc.committed} in ${Math.round(ercSeconds * 1000)} ms`,
+    );
+
+    const stat = (ms: number[], p: number): number => (ms.length > 0 ? round(percentile(ms, p)) : -1);
+    const metrics: Record<string, number> = {
+      committed_tx_per_s: round(nat.committed / nativeSeconds),
+      committed_erc20_tx_per_s: round(erc.committed / ercSeconds),
+      preconf_p50_ms_idle: stat(preconfIdle.ms, 50),
+      preconf_p99_ms_idle: stat(preconfIdle.ms, 99),
+      commit_p50_ms_idle: stat(commitIdle.ms, 50),
+      commit_p99_ms_idle: stat(commitIdle.ms, 99),
+      preconf_p50_ms_loaded: stat(preconfLoaded.ms, 50),
+      preconf_p99_ms_loaded: stat(preconfLoaded.ms, 99),
+      commit_p50_ms_loaded: stat(commitLoaded.ms, 50),
+      commit_p99_ms_loaded: stat(commitLoaded.ms, 99),
+    };
+    metrics.preconf_p50_ms = metrics.preconf_p50_ms_loaded;
+    metrics.preconf_p99_ms = metrics.preconf_p99_ms_loaded;
+    metrics.commit_p50_ms = metrics.commit_p50_ms_loaded;
+    metrics.commit_p99_ms = metrics.commit_p99_ms_loaded;
+    return {
+      metrics,
+      ratios: {
+        preconf_loaded_over_idle: round(
+          metrics.preconf_p50_ms_loaded / Math.max(1e-9, metrics.preconf_p50_ms_idle),
+        ),
+        commit_loaded_over_idle: round(
+          metrics.commit_p50_ms_loaded / Math.max(1e-9, metrics.commit_p50_ms_idle),
+        ),
+      },
+      details: {
+        ...machineInfo(),
+        senders,
+        perSender,
+        native: {
+          sent: sendStats.sent,
+          rejected: sendStats.rejected,
+          committed: nat.committed,
+          blocks: nat.blocks,
+        },
+        erc20: {
+          sent: ercStats.sent,
+          rejected: ercStats.rejected,
+          committed: erc.committed,
+          blocks: erc.blocks,
+        },
+        samples: {
+          preconfIdle: preconfIdle.ms.length,
+          commitIdle: commitIdle.ms.length,
+          preconfLoaded: preconfLoaded.ms.length,
+          commitLoaded: commitLoaded.ms.length,
+        },
+        medians: { preconfIdle: preconfIdle.ms.length ? round(median(preconfIdle.ms)) : -1 },
+        probeErrors: [...preconfLoaded.errors, ...commitLoaded.errors].slice(0, 5),
+      },
+    };
+  } finally {
+    progress("stopping nodes");
+    await net.stop();
+  }
+}
+
+/** Probe round trips while the load runs (at least a few, so there is always a loaded sample). */
+async function roundTripsWhile(
+  url: string,
+  method: "realtime_sendRawTransaction" | "eth_sendRawTransactionSync",
+  txs: Hex[],
+  done: () => boolean,
+): Promise<{ ms: number[]; errors: string[] }> {
+  const ms: number[] = [];
+  const errors: string[] = [];
+  for (const raw of txs) {
+    if (done() && ms.length >= 3) break;
+    const r = await roundTrips(url, method, [raw]);
+    ms.push(...r.ms);
+    errors.push(...r.errors);
+  }
+  return { ms, errors: errors.slice(0, 5) };
+}
