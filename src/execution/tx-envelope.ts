@@ -6,6 +6,7 @@ import { evmCommon } from "./evm-common.ts";
 import { EvmStateManager } from "./evm-state-manager.ts";
 import { bytesToHex, hexToBytes } from "./hex.ts";
 import { floorDataGas } from "./intrinsic-gas.ts";
+import { installJumpdestCache } from "./jumpdest-cache.ts";
 import { checkTxStatic } from "./tx-checks.ts";
 import type { AccountData, BlockEnv, ExecTx, Fork, Hex, Log, StateWriter } from "./types.ts";
 import { KECCAK_EMPTY } from "./types.ts";
@@ -99,6 +100,7 @@ export class TxEnvelope {
       allowUnprotected: opts.allowUnprotected ?? true,
       fastPath: opts.fastPath ?? true,
     };
+    await installJumpdestCache();
     const common = evmCommon(opts.chainId, opts.fork);
     const stateManager = new EvmStateManager({ state: new NoState() });
     const holder: { env: BlockEnv | undefined } = { env: undefined };
