@@ -10,14 +10,32 @@ export function bytesToHex(bytes: Uint8Array): Hex {
   return out as Hex;
 }
 
+/** Nibble value of each char code (0-9, a-f, A-F), -1 for anything else. */
+const NIBBLE = new Int8Array(128).fill(-1);
+for (let i = 0; i < 10; i++) NIBBLE[48 + i] = i;
+for (let i = 0; i < 6; i++) {
+  NIBBLE[97 + i] = 10 + i;
+  NIBBLE[65 + i] = 10 + i;
+}
+
+/** Bytes of a hex string (0x prefix optional, odd length left-padded); throws on non-hex. */
 export function hexToBytes(hex: string): Uint8Array {
-  const body = hex.startsWith("0x") || hex.startsWith("0X") ? hex.slice(2) : hex;
-  const even = body.length % 2 === 1 ? `0${body}` : body;
-  const out = new Uint8Array(even.length / 2);
+  const start = hex.length >= 2 && hex.charCodeAt(0) === 48 && (hex.charCodeAt(1) | 32) === 120 ? 2 : 0;
+  const digits = hex.length - start;
+  const odd = digits & 1;
+  const out = new Uint8Array((digits + odd) >> 1);
+  // With an odd count the first byte takes a single (low) nibble.
+  let pos = start;
   for (let i = 0; i < out.length; i++) {
-    const byte = Number.parseInt(even.slice(i * 2, i * 2 + 2), 16);
-    if (Number.isNaN(byte)) throw new TypeError(`not hex: ${hex.slice(0, 20)}`);
-    out[i] = byte;
+    let hi = 0;
+    if (i > 0 || odd === 0) {
+      const c = hex.charCodeAt(pos++);
+      hi = c < 128 ? NIBBLE[c] : -1;
+    }
+    const c2 = hex.charCodeAt(pos++);
+    const lo = c2 < 128 ? NIBBLE[c2] : -1;
+    if (hi < 0 || lo < 0) throw new TypeError(`not hex: ${hex.slice(0, 20)}`);
+    out[i] = (hi << 4) | lo;
   }
   return out;
 }
