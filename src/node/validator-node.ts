@@ -36,6 +36,9 @@ import { NodeChain } from "./node-chain.ts";
 import { SafetyFile } from "./safety-file.ts";
 import { TxGossip } from "./tx-gossip.ts";
 
+/** The safety record inside a data dir (binary, two checksummed slots: see SafetyFile). */
+export const SAFETY_FILE_NAME = "safety.dat";
+
 export class NodeError extends CodedError<"NOT_A_VALIDATOR" | "GENESIS_MISMATCH" | "NOT_STARTED"> {}
 
 export interface ValidatorNodeOpts {
@@ -136,7 +139,7 @@ export class ValidatorNode {
       this.selfIndex = index;
     }
 
-    const safety = new SafetyFile({ path: join(this.opts.dataDir, "safety.json") });
+    const safety = new SafetyFile({ path: join(this.opts.dataDir, SAFETY_FILE_NAME) });
     const restoredSafety = safety.load();
     const snapshot = commitLog.loadSnapshot();
     const cons = genesis.json.consensus;

@@ -1,11 +1,13 @@
 // Shared by the multi-process node and devnet tests: spawn `megaseq node` processes on loopback,
 // scrape their /metrics, and wait for conditions with a deadline (polling, never a blind sleep).
 import type { ChildProcess } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { metricValue, scrapeMetrics } from "../../src/node/devnet-metrics.ts";
 import { isRunning, type NodeProcessOptions, spawnNode, stopProcess } from "../../src/node/devnet-process.ts";
 import { freePort, type LocalValidator } from "../../src/node/local-network.ts";
+import { SafetyFile } from "../../src/node/safety-file.ts";
+import { SAFETY_FILE_NAME } from "../../src/node/validator-node.ts";
 
 /** Polls `check` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
 export async function waitUntil<T>(
@@ -104,9 +106,12 @@ export async function startObserver(dir: string, genesisFile: string, name: stri
 
 /** The last voted round in a validator's safety file (0 before its first vote). */
 export function lastVotedRound(dataDir: string): number {
-  const file = join(dataDir, "safety.json");
-  if (!existsSync(file)) return 0;
-  return (JSON.parse(readFileSync(file, "utf8")) as { lastVotedRound: number }).lastVotedRound;
+  const file = new SafetyFile({ path: join(dataDir, SAFETY_FILE_NAME) });
+  try {
+    return file.load()?.lastVotedRound ?? 0;
+  } finally {
+    file.close();
+  }
 }
 
 export function logTail(file: string, chars = 1500): string {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readdirSync, writeFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -37,6 +37,25 @@ describe("SafetyFile", () => {
     file.save({ ...initialSafetyData(0), lastVotedRound: 3 });
     file.save({ ...initialSafetyData(0), lastVotedRound: 4 });
     expect(file.load()?.lastVotedRound).toBe(4);
+  });
+
+  it("keeps the previous record when the newest slot is torn", () => {
+    const dir = mkdtempSync(join(tmpdir(), "safety-"));
+    const path = join(dir, "safety.json");
+    const file = new SafetyFile({ path });
+    file.save({ ...initialSafetyData(0), lastVotedRound: 3 });
+    file.save({ ...initialSafetyData(0), lastVotedRound: 4 });
+    file.close();
+    // Record 2 lives in slot 0; flip a payload byte there, as a crash mid-write would.
+    const fd = openSync(path, "r+");
+    writeSync(fd, Buffer.from([0x7b]), 0, 1, 60);
+    closeSync(fd);
+    const reopened = new SafetyFile({ path });
+    expect(reopened.load()?.lastVotedRound).toBe(3);
+    // And the next save goes on from there, into the torn slot.
+    reopened.save({ ...initialSafetyData(0), lastVotedRound: 5 });
+    reopened.close();
+    expect(new SafetyFile({ path }).load()?.lastVotedRound).toBe(5);
   });
 
   it("refuses a corrupt file instead of starting without safety data", () => {
