@@ -15,7 +15,7 @@ import {
   tokenAddressOf,
 } from "../load/accounts.ts";
 import { roundTrips, sendAll, waitCommitted } from "../load/driver.ts";
-import { rpcCall, startRpcNetwork } from "../load/network.ts";
+import { logTail, rpcCall, startRpcNetwork } from "../load/network.ts";
 
 const CHAIN_ID = 31_378;
 const envInt = (name: string, fallback: number): number => {
@@ -67,6 +67,7 @@ export async function run(): Promise<BenchResult> {
   progress("starting 4 nodes");
   const net = await startRpcNetwork({ chainId: CHAIN_ID, alloc, seed: "e2e-bench", baseTimeoutMs: 500 });
   const urls = net.nodes.map((n) => n.rpcUrl);
+  let result: BenchResult;
   try {
     await rpcCall(urls[0], "eth_sendRawTransactionSync", [deployTx, 30_000]);
     progress(`token deployed at ${token}`);
@@ -125,7 +126,7 @@ export async function run(): Promise<BenchResult> {
     metrics.preconf_p99_ms = metrics.preconf_p99_ms_loaded;
     metrics.commit_p50_ms = metrics.commit_p50_ms_loaded;
     metrics.commit_p99_ms = metrics.commit_p99_ms_loaded;
-    return {
+    result = {
       metrics,
       ratios: {
         preconf_loaded_over_idle: round(
@@ -161,10 +162,20 @@ export async function run(): Promise<BenchResult> {
         probeErrors: [...preconfLoaded.errors, ...commitLoaded.errors].slice(0, 5),
       },
     };
-  } finally {
-    progress("stopping nodes");
-    await net.stop();
+  } catch (error) {
+    // Keep the data dirs and logs of a failed run: a node that died under load is the finding.
+    for (const n of net.nodes) {
+      progress(
+        `node ${n.index} (exit ${n.child.exitCode ?? n.child.signalCode ?? "running"}): ${logTail(n.logFile, 800)}`,
+      );
+    }
+    progress(`stopping nodes, keeping ${net.dir}`);
+    await net.stop(true);
+    throw error;
   }
+  progress("stopping nodes");
+  await net.stop();
+  return result;
 }
 
 /** Probe round trips while the load runs (at least a few, so there is always a loaded sample). */
