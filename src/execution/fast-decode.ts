@@ -68,7 +68,21 @@ function pad32(b: Uint8Array): Uint8Array {
   return out;
 }
 
-function recover(signingHash: Uint8Array, recovery: bigint, rItem: Item, sItem: Item): Hex {
+/** A signature that passed the static checks, waiting for the (expensive) public-key recovery. */
+export interface PendingSignature {
+  signingHash: Uint8Array;
+  /** r || s, 64 bytes. */
+  signature: Uint8Array;
+  recovery: number;
+}
+
+/** EIP-2 and range checks on v/r/s; the recovery itself is `recoverPending`. */
+function checkSignature(
+  signingHash: Uint8Array,
+  recovery: bigint,
+  rItem: Item,
+  sItem: Item,
+): PendingSignature {
   const r = uint(rItem, "r");
   const s = uint(sItem, "s");
   if (recovery !== 0n && recovery !== 1n)
@@ -79,9 +93,14 @@ function recover(signingHash: Uint8Array, recovery: bigint, rItem: Item, sItem: 
   const signature = new Uint8Array(64);
   signature.set(pad32(rItem as Uint8Array), 0);
   signature.set(pad32(sItem as Uint8Array), 32);
+  return { signingHash, signature, recovery: Number(recovery) };
+}
+
+/** The sender address of a checked signature (native secp256k1 recovery + keccak). */
+export function recoverPending(pending: PendingSignature): Hex {
   let pub: Uint8Array;
   try {
-    pub = native.ecdsaRecover(signature, Number(recovery), signingHash, false);
+    pub = native.ecdsaRecover(pending.signature, pending.recovery, pending.signingHash, false);
   } catch {
     throw new TxDecodeError("TX_INVALID_SIGNATURE", "signature does not recover a public key");
   }
@@ -101,6 +120,17 @@ function withPrefix(type: number, body: Uint8Array): Uint8Array {
  * rebuilds its parameters for every tx). Checked against the TransactionTests vectors.
  */
 export function fastDecodeExecTx(raw: Uint8Array): ExecTx {
+  const { tx, pending } = fastDecodeUnrecovered(raw);
+  tx.sender = recoverPending(pending);
+  return tx;
+}
+
+/**
+ * Everything `fastDecodeExecTx` does except the public-key recovery: the tx (with `sender`
+ * "0x") and its checked signature, so recoveries can be batched elsewhere (worker threads).
+ * Throws exactly what `fastDecodeExecTx` throws before recovery.
+ */
+export function fastDecodeUnrecovered(raw: Uint8Array): { tx: ExecTx; pending: PendingSignature } {
   if (raw.length === 0) throw malformed("empty transaction");
   let decoded: Item;
   const first = raw[0];
@@ -148,8 +178,7 @@ export function fastDecodeExecTx(raw: Uint8Array): ExecTx {
       raw,
     };
     if (tx.nonce >= MAX_NONCE + 1n) throw malformed("nonce too large");
-    tx.sender = recover(keccak256(RLP.encode(unsigned)), recovery, rI, sI);
-    return tx;
+    return { tx, pending: checkSignature(keccak256(RLP.encode(unsigned)), recovery, rI, sI) };
   }
   const fields = type === 1 ? 11 : 12;
   if (decoded.length !== fields) throw malformed(`type ${type} transaction must have ${fields} fields`);
@@ -174,7 +203,8 @@ export function fastDecodeExecTx(raw: Uint8Array): ExecTx {
   const rI = decoded[i++];
   const sI = decoded[i++];
   const signingHash = keccak256(withPrefix(type, RLP.encode(decoded.slice(0, fields - 3) as never)));
-  return {
+  const pending = checkSignature(signingHash, yParity, rI, sI);
+  const tx: ExecTx = {
     type,
     chainId,
     nonce,
@@ -185,9 +215,10 @@ export function fastDecodeExecTx(raw: Uint8Array): ExecTx {
     accessList: list,
     maxFeePerGas,
     maxPriorityFeePerGas,
-    sender: recover(signingHash, yParity, rI, sI),
+    sender: "0x",
     hash,
     size: raw.length,
     raw,
   };
+  return { tx, pending };
 }

@@ -1,0 +1,49 @@
+import { afterAll, describe, expect, it } from "vitest";
+import { BatchTxDecoder } from "../../../src/execution/batch-decoder.ts";
+import { fastDecodeExecTx, TxDecodeError } from "../../../src/execution/fast-decode.ts";
+import { deriveAccounts, seededRandom } from "../../../src/execution/workloads/accounts.ts";
+import { NonceBook, signedTransfer } from "../../../src/execution/workloads/generators.ts";
+
+const SEED = 77;
+
+function outcome(raw: Uint8Array): string {
+  try {
+    const tx = fastDecodeExecTx(raw);
+    return `ok ${tx.sender} ${tx.hash} ${tx.nonce} ${tx.to} ${tx.value}`;
+  } catch (err) {
+    if (err instanceof TxDecodeError) return `err ${err.code}`;
+    throw err;
+  }
+}
+
+describe("batch tx decoder (recovery on 2 workers)", () => {
+  const decoder = new BatchTxDecoder({ workers: 2, chunk: 64 });
+  afterAll(() => decoder.close());
+
+  it("gives fastDecodeExecTx's result for every tx, valid, corrupted or malformed, in order", async () => {
+    const accounts = deriveAccounts(20, 9);
+    const random = seededRandom(SEED);
+    const nonces = new NonceBook();
+    const raws: Uint8Array[] = [];
+    for (let i = 0; i < 400; i++) {
+      const from = accounts[i % accounts.length];
+      const raw = signedTransfer(from, nonces.take(from.address), accounts[(i + 1) % 20].address, BigInt(i));
+      // Every 7th: flip a byte (another sender, a bad signature or bad RLP).
+      if (i % 7 === 3) raw[1 + Math.floor(random() * (raw.length - 1))] ^= 0xff;
+      raws.push(raw);
+    }
+    raws.push(new Uint8Array(0), Uint8Array.of(0x02, 0xc0), Uint8Array.of(0x05));
+    const results = await decoder.decode(raws);
+    expect(results.length).toBe(raws.length);
+    let errors = 0;
+    for (let i = 0; i < raws.length; i++) {
+      const r = results[i];
+      const got = r.ok
+        ? `ok ${r.tx.sender} ${r.tx.hash} ${r.tx.nonce} ${r.tx.to} ${r.tx.value}`
+        : `err ${r.error.code}`;
+      if (!r.ok) errors++;
+      expect(got, `tx ${i} (seed ${SEED})`).toBe(outcome(raws[i]));
+    }
+    expect(errors).toBeGreaterThanOrEqual(3);
+  });
+});
