@@ -66,6 +66,8 @@ export interface ValidatorNodeModules {
   log?: Log;
   /** Builds the leader's mini-block payload; defaults to the mempool's best transactions. */
   payloads?: PayloadSource;
+  /** The node cannot go on (e.g. execution of a committed mini-block failed); the host should stop it. */
+  onFatal?: (error: Error) => void;
   /** Called for each committed block, in order, after it is queued for storage. */
   onCommitted?: (sequence: bigint, block: Block, qc: QuorumCertificate) => void;
 }
@@ -422,11 +424,13 @@ export class ValidatorNode {
       (this.chain as NodeChain)
         .applyCommitted(sequence, block, block.header.proposerIndex)
         .catch((error: unknown) => {
-          // Every node runs the same deterministic execution; a failure here is a bug to surface.
+          // Execution is deterministic and every later mini-block builds on this one: serving
+          // state past a failed mini-block would be serving a wrong chain. Stop loudly instead.
           this.log.fatal(
             { err: String(error), sequence: sequence.toString() },
             "execution of a committed mini-block failed",
           );
+          this.modules.onFatal?.(error as Error);
         });
       this.modules.onCommitted?.(sequence, block, qc);
     }

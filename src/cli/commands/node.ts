@@ -122,6 +122,9 @@ export function register(program: Command): void {
           genesis,
           ...(key ? { blsSecretKey: key.secretKey } : {}),
           log,
+          onFatal: () => {
+            node.stop().finally(() => process.exit(1));
+          },
         });
         await node.start();
         const status = node.status();
