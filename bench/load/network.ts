@@ -1,11 +1,17 @@
 // A 4-node (by default) network of real `megaseq node` processes on loopback, each serving JSON-RPC:
 // shared by the end-to-end client tests and the e2e bench. Accounts are funded in genesis alloc.
 
-import type { ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { type ChildProcess, spawn } from "node:child_process";
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { isRunning, spawnNode, stopProcess } from "../../src/node/devnet-process.ts";
+import {
+  isRunning,
+  type NodeProcessOptions,
+  nodeArgs,
+  spawnNode,
+  stopProcess,
+} from "../../src/node/devnet-process.ts";
 import { createLocalNetwork, type LocalNetwork } from "../../src/node/local-network.ts";
 
 export interface RpcNode {
@@ -34,6 +40,20 @@ export interface RpcNetworkOpts {
   seed?: string;
   logLevel?: string;
   readyTimeoutMs?: number;
+  /** Runs node 0 under `--cpu-prof` writing into this directory (written when it exits). */
+  profileDir?: string;
+}
+
+/** spawnNode with V8's CPU profiler on: the profile is written when the node exits on SIGTERM. */
+function spawnProfiled(opts: NodeProcessOptions, profileDir: string): ChildProcess {
+  const fd = openSync(opts.logFile, "a");
+  try {
+    return spawn(process.execPath, ["--cpu-prof", "--cpu-prof-dir", profileDir, ...nodeArgs(opts)], {
+      stdio: ["ignore", fd, fd],
+    });
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export class RpcCallError extends Error {
@@ -97,7 +117,7 @@ export async function startRpcNetwork(opts: RpcNetworkOpts): Promise<RpcNetwork>
   });
   const nodes: RpcNode[] = net.validators.map((v) => {
     const logFile = join(dir, `node${v.index}.log`);
-    const child = spawnNode({
+    const processOpts: NodeProcessOptions = {
       genesisFile: net.genesisFile,
       dataDir: v.dataDir,
       keystoreFile: v.keystoreFile,
@@ -107,7 +127,9 @@ export async function startRpcNetwork(opts: RpcNetworkOpts): Promise<RpcNetwork>
       rpcPort: v.rpcPort,
       logFile,
       logLevel: opts.logLevel ?? "warn",
-    });
+    };
+    const child =
+      v.index === 0 && opts.profileDir ? spawnProfiled(processOpts, opts.profileDir) : spawnNode(processOpts);
     return {
       index: v.index,
       rpcUrl: `http://127.0.0.1:${v.rpcPort}`,

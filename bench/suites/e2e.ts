@@ -1,7 +1,8 @@
 // End-to-end: pre-signed load through JSON-RPC into 4 real `megaseq node` processes on loopback.
 // Committed throughput of native transfers and ERC-20 transfers (counted from committed blocks),
 // and round trips of realtime_sendRawTransaction (preconfirmation) and eth_sendRawTransactionSync
-// (BFT commit), idle and under load. Sizes: E2E_SENDERS, E2E_PER_SENDER, E2E_PROBES.
+// (BFT commit), idle and under load. Sizes: E2E_SENDERS, E2E_PER_SENDER, E2E_PROBES;
+// E2E_PROFILE_DIR runs node 0 under --cpu-prof.
 import { type Hex, keccak256 } from "viem";
 import type { PrivateKeyAccount } from "viem/accounts";
 import { TOKEN_INITCODE } from "../../src/execution/workloads/contracts.ts";
@@ -65,7 +66,13 @@ export async function run(): Promise<BenchResult> {
   );
 
   progress("starting 4 nodes");
-  const net = await startRpcNetwork({ chainId: CHAIN_ID, alloc, seed: "e2e-bench", baseTimeoutMs: 500 });
+  const net = await startRpcNetwork({
+    chainId: CHAIN_ID,
+    alloc,
+    seed: "e2e-bench",
+    baseTimeoutMs: 500,
+    ...(process.env.E2E_PROFILE_DIR ? { profileDir: process.env.E2E_PROFILE_DIR } : {}),
+  });
   const urls = net.nodes.map((n) => n.rpcUrl);
   let result: BenchResult;
   try {
