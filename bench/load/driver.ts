@@ -30,14 +30,12 @@ export async function sendAll(urls: string[], txs: Hex[], batch = 100, inflight 
       if (start >= txs.length) return;
       next += batch;
       const url = urls[batchNo++ % urls.length];
-      const body = txs
-        .slice(start, start + batch)
-        .map((raw, j) => ({
-          jsonrpc: "2.0",
-          id: start + j,
-          method: "eth_sendRawTransaction",
-          params: [raw],
-        }));
+      const body = txs.slice(start, start + batch).map((raw, j) => ({
+        jsonrpc: "2.0",
+        id: start + j,
+        method: "eth_sendRawTransaction",
+        params: [raw],
+      }));
       const response = await fetch(url, {
         method: "POST",
         headers: { "content-type": "application/json" },
