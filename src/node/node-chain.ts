@@ -37,11 +37,11 @@ import type {
   TransactionData,
   ValidatorSetData,
 } from "../rpc/backend.ts";
+import { ChainIndex } from "../rpc/chain-index.ts";
 import { RpcError, TxRejectedError, type TxRejectionReason } from "../rpc/errors.ts";
 import { EventHub } from "../rpc/event-hub.ts";
 import { EvmCaller } from "../rpc/evm-call.ts";
 import { receiptFromExecution, transactionFromExecution } from "../rpc/from-execution.ts";
-import { logMatches } from "../rpc/log-match.ts";
 import type { Block } from "../types/index.ts";
 
 /** A transaction as the node carries it: decoded once, sender recovered once. */
@@ -114,11 +114,7 @@ export class NodeChain implements RpcBackend {
   private readonly executor = new SequentialExecutor();
   private readonly assembler: EvmBlockAssembler;
   private readonly caller: EvmCaller;
-  private readonly blocks: BlockData[] = [];
-  private readonly receipts: ReceiptData[][] = [];
-  private readonly txs = new Map<Hex, TransactionData>();
-  private readonly receiptByHash = new Map<Hex, ReceiptData>();
-  private readonly blockByHash = new Map<Hex, BlockData>();
+  private readonly index = new ChainIndex();
   private readonly signedByHash = new Map<Hex, TypedTransaction>();
   private readonly waiters = new Map<
     Hex,
@@ -192,7 +188,7 @@ export class NodeChain implements RpcBackend {
 
   /** Admits a decoded transaction to the mempool (from RPC or gossip). Throws the rejection. */
   admit(tx: NodeTx): void {
-    if (this.txs.has(tx.exec.hash)) throw new TxRejectedError("ALREADY_KNOWN");
+    if (this.index.transaction(tx.exec.hash)) throw new TxRejectedError("ALREADY_KNOWN");
     const e = tx.exec;
     const pool: PoolTx<NodeTx> = {
       hash: e.hash,
@@ -303,9 +299,7 @@ export class NodeChain implements RpcBackend {
       miniBlockCount: 0,
       finality: "committed",
     };
-    this.blocks.push(block);
-    this.receipts.push([]);
-    this.blockByHash.set(block.hash, block);
+    this.index.add(block, []);
     return block;
   }
 
@@ -347,12 +341,8 @@ export class NodeChain implements RpcBackend {
       miniBlockCount: sealed.miniBlocks.length,
       finality: "committed",
     };
-    this.blocks.push(block);
-    this.receipts.push(receipts);
-    this.blockByHash.set(block.hash, block);
-    for (const tx of txs) this.txs.set(tx.hash, tx);
+    this.index.add(block, receipts);
     for (const r of receipts) {
-      this.receiptByHash.set(r.transactionHash, r);
       const waiter = this.waiters.get(r.transactionHash);
       if (waiter) {
         this.waiters.delete(r.transactionHash);
@@ -379,7 +369,7 @@ export class NodeChain implements RpcBackend {
   }
 
   private head(): BlockData {
-    return this.blocks[this.blocks.length - 1];
+    return this.index.head();
   }
 
   /**
@@ -412,41 +402,30 @@ export class NodeChain implements RpcBackend {
   }
 
   async getBlockByNumber(number: bigint): Promise<BlockData | null> {
-    return number >= 0n && number < BigInt(this.blocks.length) ? this.blocks[Number(number)] : null;
+    return this.index.byNumber(number);
   }
 
   async getBlockByHash(hash: Hex): Promise<BlockData | null> {
-    return this.blockByHash.get(hash) ?? null;
+    return this.index.byHash(hash);
   }
 
   async getTransaction(hash: Hex): Promise<TransactionData | null> {
-    const included = this.txs.get(hash);
+    const included = this.index.transaction(hash);
     if (included) return included;
     const pending = this.mempool.get(hash);
     return pending ? transactionFromExecution(pending.payload.exec, pending.payload.signed, null) : null;
   }
 
   async getReceipt(hash: Hex): Promise<ReceiptData | null> {
-    return this.receiptByHash.get(hash) ?? null;
+    return this.index.receipt(hash);
   }
 
   async getBlockReceipts(number: bigint): Promise<ReceiptData[] | null> {
-    return number >= 0n && number < BigInt(this.receipts.length) ? this.receipts[Number(number)] : null;
+    return this.index.blockReceipts(number);
   }
 
   async getLogs(query: LogQuery, limit: number): Promise<LogData[]> {
-    const out: LogData[] = [];
-    const last = query.toBlock < BigInt(this.blocks.length) ? query.toBlock : BigInt(this.blocks.length - 1);
-    for (let n = query.fromBlock; n <= last; n++) {
-      for (const r of this.receipts[Number(n)]) {
-        for (const log of r.logs) {
-          if (!logMatches(log, query.addresses, query.topics)) continue;
-          out.push(log);
-          if (out.length >= limit) return out;
-        }
-      }
-    }
-    return out;
+    return this.index.logs(query, limit);
   }
 
   async getBalance(address: Hex, block: bigint): Promise<bigint> {
@@ -497,7 +476,7 @@ export class NodeChain implements RpcBackend {
   }
 
   private waitForReceipt(hash: Hex): Promise<ReceiptData> {
-    const known = this.receiptByHash.get(hash);
+    const known = this.index.receipt(hash);
     if (known) return Promise.resolve(known);
     if (this.waiters.size >= (this.opts.maxWaiters ?? 10_000)) {
       return Promise.reject(new RpcError("LIMIT_EXCEEDED", "too many transactions awaiting receipts"));
@@ -522,14 +501,10 @@ export class NodeChain implements RpcBackend {
   }
 
   async feeHistory(blockCount: number, newest: bigint, percentiles: number[]): Promise<FeeHistoryData> {
-    const oldest = newest - BigInt(blockCount) + 1n > 0n ? newest - BigInt(blockCount) + 1n : 0n;
-    const blocks = this.blocks.slice(Number(oldest), Number(newest) + 1);
-    return {
-      oldestBlock: oldest,
-      baseFeePerGas: [...blocks.map((b) => b.baseFeePerGas), this.assembler.currentBaseFee()],
-      gasUsedRatio: blocks.map((b) => Number(b.gasUsed) / Number(b.gasLimit)),
-      reward: blocks.map(() => percentiles.map(() => 1_000_000_000n)),
-    };
+    return this.index.feeHistory(blockCount, newest, percentiles, {
+      nextBaseFee: this.assembler.currentBaseFee(),
+      priorityFee: 1_000_000_000n,
+    });
   }
 
   async consensusStatus(): Promise<ConsensusStatusData> {

@@ -29,12 +29,12 @@ import type {
   TransactionData,
   ValidatorSetData,
 } from "./backend.ts";
+import { ChainIndex } from "./chain-index.ts";
 import { TxRejectedError, type TxRejectionReason } from "./errors.ts";
 import { EventHub } from "./event-hub.ts";
 import { EvmCaller } from "./evm-call.ts";
 import { receiptFromExecution, transactionFromExecution } from "./from-execution.ts";
 import type { Hex } from "./hex.ts";
-import { logMatches } from "./log-match.ts";
 
 /**
  * A single-node dev chain with no consensus: every admitted transaction is executed at once by
@@ -84,11 +84,7 @@ export class DevChain implements RpcBackend {
   private readonly roots = new StateRootComputer();
   private readonly caller: EvmCaller;
   private readonly states: FlatState[] = [];
-  private readonly blocks: BlockData[] = [];
-  private readonly receipts: ReceiptData[][] = [];
-  private readonly txs = new Map<Hex, TransactionData>();
-  private readonly receiptByHash = new Map<Hex, ReceiptData>();
-  private readonly blockByHash = new Map<Hex, BlockData>();
+  private readonly index = new ChainIndex();
   /** Submissions execute one at a time, in arrival order. */
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -137,20 +133,20 @@ export class DevChain implements RpcBackend {
       gasLimit: this.opts.gasLimit,
       prevRandao: new Uint8Array(32),
       blockHash: (n) => {
-        const b = this.blocks[Number(n)];
-        return b === undefined ? undefined : hexToBytes(b.hash);
+        const b = this.index.byNumber(n);
+        return b === null ? undefined : hexToBytes(b.hash);
       },
     };
   }
 
   private head(): BlockData {
-    return this.blocks[this.blocks.length - 1];
+    return this.index.head();
   }
 
   private nextTimestamp(): bigint {
     const now = this.opts.now();
-    const parent = this.blocks.length === 0 ? 0n : this.head().timestamp;
-    return now > parent ? now : parent + (this.blocks.length === 0 ? 0n : 1n);
+    const parent = this.index.length === 0 ? 0n : this.head().timestamp;
+    return now > parent ? now : parent + (this.index.length === 0 ? 0n : 1n);
   }
 
   /** Seals a block over `state` (already executed) and announces it. */
@@ -160,8 +156,8 @@ export class DevChain implements RpcBackend {
     included: { exec: ExecTx; signed: TypedTransaction; raw: Uint8Array }[],
     execReceipts: Receipt[],
   ): BlockData {
-    const number = BigInt(this.blocks.length);
-    const parentHash = this.blocks.length === 0 ? ZERO_HASH : this.head().hash;
+    const number = BigInt(this.index.length);
+    const parentHash = this.index.length === 0 ? ZERO_HASH : this.head().hash;
     const timestamp = this.nextTimestamp();
     const bloom = new Uint8Array(256);
     let gasUsed = 0n;
@@ -230,11 +226,7 @@ export class DevChain implements RpcBackend {
       finality: "committed",
     };
     this.states.push(state);
-    this.blocks.push(block);
-    this.receipts.push(receipts);
-    this.blockByHash.set(hash, block);
-    for (const tx of txs) this.txs.set(tx.hash, tx);
-    for (const r of receipts) this.receiptByHash.set(r.transactionHash, r);
+    this.index.add(block, receipts);
     if (number > 0n) {
       this.events.emitMiniBlock({
         number: sequence,
@@ -267,10 +259,10 @@ export class DevChain implements RpcBackend {
       if (error instanceof ExecRejectedError) throw this.rejection(error.code, error.message, undefined);
       throw error;
     }
-    if (this.txs.has(exec.hash)) throw new TxRejectedError("ALREADY_KNOWN");
+    if (this.index.transaction(exec.hash)) throw new TxRejectedError("ALREADY_KNOWN");
     const parent = this.states[this.states.length - 1];
     const state = new FlatState({ parent });
-    const number = BigInt(this.blocks.length);
+    const number = BigInt(this.index.length);
     const result = await this.executor.executeBlock(this.env(number, this.nextTimestamp()), [exec], state, [
       { sequence: number, index: 0 },
     ]);
@@ -279,7 +271,7 @@ export class DevChain implements RpcBackend {
     this.events.emitPendingTransaction(transactionFromExecution(exec, signed, null));
     const stateRoot = this.roots.apply(result.changes, state);
     this.seal(state, stateRoot, [{ exec, signed, raw }], result.receipts);
-    return this.receiptByHash.get(exec.hash) as ReceiptData;
+    return this.index.receipt(exec.hash) as ReceiptData;
   }
 
   private rejection(code: string, message: string, sender: Hex | undefined): TxRejectedError {
@@ -302,7 +294,7 @@ export class DevChain implements RpcBackend {
   }
 
   heads(): ChainHeads {
-    const n = BigInt(this.blocks.length - 1);
+    const n = BigInt(this.index.length - 1);
     return { preconfirmed: n, committed: n, checkpointed: 0n };
   }
 
@@ -311,38 +303,27 @@ export class DevChain implements RpcBackend {
   }
 
   async getBlockByNumber(number: bigint): Promise<BlockData | null> {
-    return number >= 0n && number < BigInt(this.blocks.length) ? this.blocks[Number(number)] : null;
+    return this.index.byNumber(number);
   }
 
   async getBlockByHash(hash: Hex): Promise<BlockData | null> {
-    return this.blockByHash.get(hash) ?? null;
+    return this.index.byHash(hash);
   }
 
   async getTransaction(hash: Hex): Promise<TransactionData | null> {
-    return this.txs.get(hash) ?? null;
+    return this.index.transaction(hash);
   }
 
   async getReceipt(hash: Hex): Promise<ReceiptData | null> {
-    return this.receiptByHash.get(hash) ?? null;
+    return this.index.receipt(hash);
   }
 
   async getBlockReceipts(number: bigint): Promise<ReceiptData[] | null> {
-    return this.receipts[Number(number)] ?? null;
+    return this.index.blockReceipts(number);
   }
 
   async getLogs(query: LogQuery, limit: number): Promise<LogData[]> {
-    const out: LogData[] = [];
-    const last = query.toBlock < BigInt(this.blocks.length) ? query.toBlock : BigInt(this.blocks.length - 1);
-    for (let n = query.fromBlock; n <= last; n++) {
-      for (const r of this.receipts[Number(n)]) {
-        for (const log of r.logs) {
-          if (!logMatches(log, query.addresses, query.topics)) continue;
-          out.push(log);
-          if (out.length >= limit) return out;
-        }
-      }
-    }
-    return out;
+    return this.index.logs(query, limit);
   }
 
   async getBalance(address: Hex, block: bigint): Promise<bigint> {
@@ -350,7 +331,7 @@ export class DevChain implements RpcBackend {
   }
 
   async getTransactionCount(address: Hex, block: bigint | "pending"): Promise<bigint> {
-    const at = block === "pending" ? BigInt(this.blocks.length - 1) : block;
+    const at = block === "pending" ? BigInt(this.index.length - 1) : block;
     return this.stateAt(at).getAccount(address)?.nonce ?? 0n;
   }
 
@@ -363,12 +344,12 @@ export class DevChain implements RpcBackend {
   }
 
   async call(request: CallRequest, block: bigint, overrides?: StateOverrides): Promise<CallResult> {
-    const b = this.blocks[Number(block)] ?? this.head();
+    const b = this.index.byNumber(block) ?? this.head();
     return this.caller.call(this.env(b.number, b.timestamp), request, this.stateAt(block), overrides);
   }
 
   async estimateGas(request: CallRequest, block: bigint, overrides?: StateOverrides): Promise<CallResult> {
-    const b = this.blocks[Number(block)] ?? this.head();
+    const b = this.index.byNumber(block) ?? this.head();
     return this.caller.estimate(this.env(b.number, b.timestamp), request, this.stateAt(block), overrides);
   }
 
@@ -389,18 +370,14 @@ export class DevChain implements RpcBackend {
   }
 
   async feeHistory(blockCount: number, newest: bigint, percentiles: number[]): Promise<FeeHistoryData> {
-    const oldest = newest - BigInt(blockCount) + 1n > 0n ? newest - BigInt(blockCount) + 1n : 0n;
-    const blocks = this.blocks.slice(Number(oldest), Number(newest) + 1);
-    return {
-      oldestBlock: oldest,
-      baseFeePerGas: [...blocks.map((b) => b.baseFeePerGas), this.opts.baseFee],
-      gasUsedRatio: blocks.map((b) => Number(b.gasUsed) / Number(b.gasLimit)),
-      reward: blocks.map(() => percentiles.map(() => this.opts.priorityFee)),
-    };
+    return this.index.feeHistory(blockCount, newest, percentiles, {
+      nextBaseFee: this.opts.baseFee,
+      priorityFee: this.opts.priorityFee,
+    });
   }
 
   async consensusStatus(): Promise<ConsensusStatusData> {
-    const round = BigInt(this.blocks.length - 1);
+    const round = BigInt(this.index.length - 1);
     return {
       epoch: 0n,
       round,
