@@ -1,5 +1,5 @@
 import type { TypedTransaction } from "@ethereumjs/tx";
-import { decodeSignedTx, TxCryptoError } from "../crypto/index.ts";
+import { decodeSignedTx, keccak256, TxCryptoError } from "../crypto/index.ts";
 import { defaultHeaderFields, encodeHeader, headerHash } from "../execution/block-header.ts";
 import { TxRejectedError as ExecRejectedError } from "../execution/errors.ts";
 import { EvmBlockAssembler, type SealedEvmBlock } from "../execution/evm-block-assembler.ts";
@@ -239,7 +239,8 @@ export class NodeChain implements RpcBackend {
     const txs: ExecTx[] = [];
     for (const raw of block.payload.txs) {
       try {
-        const tx = this.decode(raw);
+        // Usually admitted here already (RPC or gossip): reuse that decode and sender recovery.
+        const tx = this.mempool.get(bytesToHex(keccak256(raw)))?.payload ?? this.decode(raw);
         this.signedByHash.set(tx.exec.hash, tx.signed);
         txs.push(tx.exec);
       } catch {
