@@ -76,13 +76,26 @@ describe("megaseq node: 4 processes", () => {
       // f = 1: the other three still form a quorum and keep committing.
       await allReach(others, atKill + 3, `without node ${victim}`);
 
+      // Watch the safety file across the restart: its voted round must never go back.
+      const voted: number[] = [votedBefore];
+      const watcher = setInterval(() => {
+        try {
+          voted.push(lastVotedRound(nodes[victim].dataDir));
+        } catch {
+          // A read racing the atomic rename sees the old or the new file; nothing else to do.
+        }
+      }, 50);
       nodes[victim] = nodes[victim].restart();
       const target = Math.max(...(await heights(others)));
       await allReach([nodes[victim]], target, `node ${victim} catching up`);
       // And it takes part again: the whole network moves on with it.
       await allReach(nodes, target + 2, `after node ${victim} rejoined`);
-      const votedAfter = lastVotedRound(nodes[victim].dataDir);
-      expect(votedAfter).toBeGreaterThanOrEqual(votedBefore);
+      clearInterval(watcher);
+      voted.push(lastVotedRound(nodes[victim].dataDir));
+      const wentBack = voted.findIndex((r, i) => i > 0 && r < voted[i - 1]);
+      expect(wentBack, `voted rounds ${voted.join(",")}`).toBe(-1);
+      // It voted again after the restart (it rejoined, it did not just follow).
+      expect(voted[voted.length - 1]).toBeGreaterThan(votedBefore);
     }, 240_000);
   }
 
