@@ -1,4 +1,5 @@
 import { Worker } from "node:worker_threads";
+import { mergeChangeSets } from "../change-set.ts";
 import { reject, TxRejectedError } from "../errors.ts";
 import { makeReceipt } from "../receipts.ts";
 import { SequentialExecutor } from "../sequential-executor.ts";
@@ -202,7 +203,7 @@ export class ParallelExecutor implements BlockExecutor {
         sequentialTail: txs.length,
       };
       // The workers' caches catch up with this block's changes at the next parallel block.
-      if (keepReplica) mergeChanges(this.lastChanges!, result.changes);
+      if (keepReplica) mergeChangeSets(this.lastChanges!, result.changes);
       else this.lastState = undefined;
       return result;
     }
@@ -255,7 +256,7 @@ export class ParallelExecutor implements BlockExecutor {
   finished(state: ExecutionState, changes: StateChangeSet, stats: ParallelStats): void {
     this.lastState = state;
     // The caller owns `changes`; keep our own copy, into which sequential blocks may merge.
-    this.lastChanges = mergeChanges(
+    this.lastChanges = mergeChangeSets(
       { accounts: new Map(), storage: new Map(), clearedStorage: new Set(), code: new Map() },
       changes,
     );
@@ -283,25 +284,6 @@ function mostlyPlainTransfers(txs: readonly ExecTx[], state: ExecutionState): bo
     if (callee === undefined || callee.codeHash === KECCAK_EMPTY) plain++;
   }
   return plain * 2 >= txs.length;
-}
-
-/** Folds `next` (a later block's change set) into `into`; returns `into`. */
-function mergeChanges(into: StateChangeSet, next: StateChangeSet): StateChangeSet {
-  for (const address of next.clearedStorage) {
-    into.clearedStorage.add(address);
-    into.storage.delete(address);
-  }
-  for (const [address, account] of next.accounts) into.accounts.set(address, account);
-  for (const [address, slots] of next.storage) {
-    let target = into.storage.get(address);
-    if (target === undefined) {
-      target = new Map();
-      into.storage.set(address, target);
-    }
-    for (const [slot, value] of slots) target.set(slot, value);
-  }
-  for (const [hash, code] of next.code) into.code.set(hash, code);
-  return into;
 }
 
 /** One block's scheduling state. */
