@@ -834,21 +834,35 @@ export class ConsensusCore {
     });
   }
 
-  private onVote(sv: SignedVote, from: number, verified: boolean, input: ConsensusInput | "message"): void {
-    const v = sv.vote;
-    if (v.epoch !== this.committee.epoch) {
-      if (typeof input !== "string") this.epochMismatch(v.epoch, input, from);
+  /**
+   * The checks every signed vote or timeout passes first: this epoch (a later one may start
+   * catch-up), an epoch that has not ended, a signer in the committee. Drops with a reason.
+   */
+  private admitSigned(
+    epoch: number,
+    signer: number,
+    from: number,
+    input: ConsensusInput | "message",
+  ): boolean {
+    if (epoch !== this.committee.epoch) {
+      if (typeof input !== "string") this.epochMismatch(epoch, input, from);
       else this.drop("wrong_epoch", input, from);
-      return;
+      return false;
     }
     if (this.epochEnded !== null) {
       this.drop("epoch_ended", input, from);
-      return;
+      return false;
     }
-    if (!this.committee.has(sv.signerIndex)) {
+    if (!this.committee.has(signer)) {
       this.drop("unknown_signer", input, from);
-      return;
+      return false;
     }
+    return true;
+  }
+
+  private onVote(sv: SignedVote, from: number, verified: boolean, input: ConsensusInput | "message"): void {
+    const v = sv.vote;
+    if (!this.admitSigned(v.epoch, sv.signerIndex, from, input)) return;
     if (v.round === 0 || v.round + 1 < this.round || v.round <= this.committedRound) {
       this.drop("stale_round", input, from);
       return;
@@ -943,19 +957,7 @@ export class ConsensusCore {
     input: ConsensusInput | "message",
   ): void {
     const t = tm.timeout;
-    if (t.epoch !== this.committee.epoch) {
-      if (typeof input !== "string") this.epochMismatch(t.epoch, input, from);
-      else this.drop("wrong_epoch", input, from);
-      return;
-    }
-    if (this.epochEnded !== null) {
-      this.drop("epoch_ended", input, from);
-      return;
-    }
-    if (!this.committee.has(tm.signerIndex)) {
-      this.drop("unknown_signer", input, from);
-      return;
-    }
+    if (!this.admitSigned(t.epoch, tm.signerIndex, from, input)) return;
     if (t.round === 0 || t.round <= this.committedRound) {
       this.drop("stale_round", input, from);
       return;
