@@ -68,9 +68,9 @@ describe("ChainIndex", () => {
     const all = index.logs({ fromBlock: 0n, toBlock: 99n, addresses: null, topics: [] }, 100);
     expect(all).toHaveLength(3);
     expect(index.logs({ fromBlock: 2n, toBlock: 2n, addresses: null, topics: [] }, 100)).toHaveLength(1);
-    expect(index.logs({ fromBlock: 0n, toBlock: 99n, addresses: null, topics: [[hash(5)]] }, 100)).toHaveLength(
-      2,
-    );
+    expect(
+      index.logs({ fromBlock: 0n, toBlock: 99n, addresses: null, topics: [[hash(5)]] }, 100),
+    ).toHaveLength(2);
     expect(index.logs({ fromBlock: 0n, toBlock: 99n, addresses: null, topics: [] }, 2)).toHaveLength(2);
     const fees = index.feeHistory(2, 2n, [50], { nextBaseFee: 99n, priorityFee: 3n });
     expect(fees.oldestBlock).toBe(1n);
