@@ -260,6 +260,17 @@ export class Mempool<P = unknown> {
     return dropped;
   }
 
+  /**
+   * The nonce a sender's next transaction should carry (eth_getTransactionCount "pending"): the
+   * state nonce, moved past the sender's pool transactions that directly follow it.
+   */
+  nextNonce(sender: string, stateNonce: bigint): bigint {
+    const q = this.senders.get(sender);
+    let nonce = stateNonce;
+    while (q?.get(nonce) !== undefined) nonce++;
+    return nonce;
+  }
+
   /** Iterator over executable transactions in block-building order at the current base fee. */
   pending(): PendingIterator<P> {
     const chains: PoolTx<P>[][] = [];

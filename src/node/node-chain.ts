@@ -434,20 +434,9 @@ export class NodeChain implements RpcBackend {
   }
 
   async getTransactionCount(address: Hex, block: bigint | "pending"): Promise<bigint> {
-    if (block === "pending") {
-      let nonce = this.state.getAccount(address)?.nonce ?? 0n;
-      while (this.mempoolHasNonce(address, nonce)) nonce++;
-      return nonce;
-    }
+    if (block === "pending")
+      return this.mempool.nextNonce(address, this.state.getAccount(address)?.nonce ?? 0n);
     return this.stateAt(block).getAccount(address)?.nonce ?? 0n;
-  }
-
-  private mempoolHasNonce(address: Hex, nonce: bigint): boolean {
-    for (const entry of this.mempool.dump()) {
-      if (entry.sender !== address) continue;
-      return entry.txs.some((t) => t.nonce === nonce);
-    }
-    return false;
   }
 
   async getCode(address: Hex, block: bigint): Promise<Hex> {

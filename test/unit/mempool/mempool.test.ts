@@ -24,6 +24,17 @@ function rejects(fn: () => unknown, message: string): void {
 describe("mempool admission", () => {
   const A = addr(1);
 
+  it("gives the next nonce past a sender's contiguous pool transactions", () => {
+    const { mp, accounts } = pool();
+    accounts.set(A, 5n, 10n ** 18n);
+    expect(mp.nextNonce(A, 5n)).toBe(5n);
+    mp.add(mkTx(A, 5n, 2n));
+    mp.add(mkTx(A, 6n, 2n));
+    mp.add(mkTx(A, 8n, 2n));
+    expect(mp.nextNonce(A, 5n)).toBe(7n);
+    expect(mp.nextNonce(addr(2), 3n)).toBe(3n);
+  });
+
   it("rejects with geth's messages and changes nothing", () => {
     const { mp, accounts } = pool();
     accounts.set(A, 5n, 21_000n * 10n);
