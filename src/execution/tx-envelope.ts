@@ -128,20 +128,7 @@ export class TxEnvelope {
     if (this.blockEnv !== env || this.block === undefined) {
       this.blockEnv = env;
       this.envHolder.env = env;
-      const blobGasPrice = env.blobBaseFee ?? 1n;
-      this.block = {
-        header: {
-          number: env.number,
-          coinbase: new Address(hexToBytes(env.coinbase)),
-          timestamp: env.timestamp,
-          difficulty: 0n,
-          prevRandao: env.prevRandao,
-          gasLimit: env.gasLimit,
-          baseFeePerGas: env.baseFee,
-          slotNumber: 0n,
-          getBlobGasPrice: () => blobGasPrice,
-        },
-      };
+      this.block = evmBlockFor(env);
     }
     return this.block;
   }
@@ -370,4 +357,22 @@ class NoState implements StateWriter {
   }
   revert(): void {}
   commit(): void {}
+}
+
+/** The block header fields @ethereumjs/evm reads (NUMBER, COINBASE, TIMESTAMP, ...) for `env`. */
+export function evmBlockFor(env: BlockEnv): BlockLike {
+  const blobGasPrice = env.blobBaseFee ?? 1n;
+  return {
+    header: {
+      number: env.number,
+      coinbase: new Address(hexToBytes(env.coinbase)),
+      timestamp: env.timestamp,
+      difficulty: 0n,
+      prevRandao: env.prevRandao,
+      gasLimit: env.gasLimit,
+      baseFeePerGas: env.baseFee,
+      slotNumber: 0n,
+      getBlobGasPrice: () => blobGasPrice,
+    },
+  };
 }

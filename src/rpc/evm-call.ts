@@ -5,6 +5,7 @@ import { EvmStateManager } from "../execution/evm-state-manager.ts";
 import { FlatState } from "../execution/flat-state.ts";
 import { bytesToHex, hexToBytes } from "../execution/hex.ts";
 import { intrinsicGas } from "../execution/intrinsic-gas.ts";
+import { evmBlockFor } from "../execution/tx-envelope.ts";
 import type { BlockEnv, Fork, StateReader } from "../execution/types.ts";
 import { KECCAK_EMPTY } from "../execution/types.ts";
 import type { CallRequest, CallResult, StateOverrides } from "./backend.ts";
@@ -70,7 +71,7 @@ export class EvmCaller {
     journal.addAlwaysWarmAddress(from.slice(2));
     if (to !== undefined) journal.addAlwaysWarmAddress(to.slice(2));
     const result = await this.evm.runCall({
-      block: blockLike(env) as never,
+      block: evmBlockFor(env) as never,
       gasPrice: req.gasPrice ?? req.maxFeePerGas ?? 0n,
       caller,
       origin: caller,
@@ -130,20 +131,4 @@ function applyOverrides(state: FlatState, overrides: StateOverrides): void {
       state.putStorage(address, slot as Hex, BigInt(value));
     }
   }
-}
-
-function blockLike(env: BlockEnv): unknown {
-  return {
-    header: {
-      number: env.number,
-      coinbase: new Address(hexToBytes(env.coinbase)),
-      timestamp: env.timestamp,
-      difficulty: 0n,
-      prevRandao: env.prevRandao,
-      gasLimit: env.gasLimit,
-      baseFeePerGas: env.baseFee,
-      slotNumber: 0n,
-      getBlobGasPrice: () => env.blobBaseFee ?? 1n,
-    },
-  };
 }
