@@ -12,6 +12,12 @@ export interface BatchingWorkerPoolOptions {
   url: URL;
   workers: number;
   maxItemsPerMessage: number;
+  /**
+   * Messages a worker may hold at once (default 1). Above 1 a worker starts its next batch without
+   * waiting for the main thread to read its last answer: needed when the caller posts many batches
+   * from one long synchronous loop, during which no response can be handled.
+   */
+  maxInFlightPerWorker?: number;
   workerData?: unknown;
 }
 
@@ -35,7 +41,8 @@ interface Job<Item, Result> {
 
 interface Slot<Item, Result> {
   worker: Worker;
-  inFlight: { id: number; jobs: Job<Item, Result>[] } | null;
+  /** Messages posted and not answered yet, oldest first (a worker answers in order). */
+  inFlight: { id: number; jobs: Job<Item, Result>[] }[];
 }
 
 export class BatchingWorkerPool<Item, Result> {
@@ -75,15 +82,15 @@ export class BatchingWorkerPool<Item, Result> {
     for (const job of this.queue.splice(0)) job.reject(err);
     const slots = this.slots.splice(0);
     for (const slot of slots) {
-      for (const job of slot.inFlight?.jobs ?? []) job.reject(err);
-      slot.inFlight = null;
+      for (const message of slot.inFlight) for (const job of message.jobs) job.reject(err);
+      slot.inFlight = [];
     }
     await Promise.all(slots.map((s) => s.worker.terminate()));
   }
 
   private spawn(): Slot<Item, Result> {
     const worker = new Worker(this.opts.url, { workerData: this.opts.workerData });
-    const slot: Slot<Item, Result> = { worker, inFlight: null };
+    const slot: Slot<Item, Result> = { worker, inFlight: [] };
     worker.unref();
     worker.on("message", (response: BatchResponse<Result>) => this.onResponse(slot, response));
     worker.on("error", (err) => this.onDeath(slot, err));
@@ -94,9 +101,14 @@ export class BatchingWorkerPool<Item, Result> {
   }
 
   private dispatch(): void {
-    for (const slot of this.slots) {
-      if (this.queue.length === 0) return;
-      if (slot.inFlight !== null) continue;
+    const depth = Math.max(1, this.opts.maxInFlightPerWorker ?? 1);
+    while (this.queue.length > 0) {
+      let slot: Slot<Item, Result> | undefined;
+      for (const candidate of this.slots) {
+        if (candidate.inFlight.length >= depth) continue;
+        if (slot === undefined || candidate.inFlight.length < slot.inFlight.length) slot = candidate;
+      }
+      if (slot === undefined) return;
       const jobs: Job<Item, Result>[] = [];
       let count = 0;
       while (this.queue.length > 0) {
@@ -107,7 +119,7 @@ export class BatchingWorkerPool<Item, Result> {
         this.queue.shift();
       }
       const id = this.nextId++;
-      slot.inFlight = { id, jobs };
+      slot.inFlight.push({ id, jobs });
       slot.worker.ref();
       const request: BatchRequest<Item> = { id, jobs: jobs.map((j) => j.items) };
       slot.worker.postMessage(request);
@@ -115,10 +127,10 @@ export class BatchingWorkerPool<Item, Result> {
   }
 
   private onResponse(slot: Slot<Item, Result>, response: BatchResponse<Result>): void {
-    const inFlight = slot.inFlight;
-    if (inFlight === null || inFlight.id !== response.id) return;
-    slot.inFlight = null;
-    slot.worker.unref();
+    const index = slot.inFlight.findIndex((m) => m.id === response.id);
+    if (index === -1) return;
+    const [inFlight] = slot.inFlight.splice(index, 1);
+    if (slot.inFlight.length === 0) slot.worker.unref();
     if ("error" in response) {
       const err = this.modules.makeError("WORKER_FAILED", `worker failed: ${response.error}`);
       for (const job of inFlight.jobs) job.reject(err);
@@ -132,8 +144,8 @@ export class BatchingWorkerPool<Item, Result> {
     const index = this.slots.indexOf(slot);
     if (index === -1) return;
     const err = this.modules.makeError("WORKER_FAILED", `worker died: ${cause.message}`);
-    for (const job of slot.inFlight?.jobs ?? []) job.reject(err);
-    slot.inFlight = null;
+    for (const message of slot.inFlight) for (const job of message.jobs) job.reject(err);
+    slot.inFlight = [];
     void slot.worker.terminate();
     if (this.closed) return;
     this.slots[index] = this.spawn();

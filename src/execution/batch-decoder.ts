@@ -1,7 +1,7 @@
 import { BatchingWorkerPool } from "../crypto/worker-pool.ts";
-import { fastDecodeUnrecovered, TxDecodeError } from "./fast-decode.ts";
+import { fastDecodeUnrecovered, type PendingSignature, TxDecodeError } from "./fast-decode.ts";
 import { bytesToHex } from "./hex.ts";
-import type { ExecTx } from "./types.ts";
+import type { ExecTx, Hex } from "./types.ts";
 
 /** Bytes of one packed checked signature: signing hash 32 | r,s 64 | recovery 1. */
 export const PENDING_BYTES = 97;
@@ -9,7 +9,7 @@ export const PENDING_BYTES = 97;
 export interface BatchTxDecoderOpts {
   /** Recovery worker threads (default 2). */
   workers?: number;
-  /** Signatures per worker message (default 256): a round trip costs ~85 µs, so send batches. */
+  /** Signatures per worker message (default 128): a round trip costs ~85 µs, so send batches. */
   chunk?: number;
 }
 
@@ -26,12 +26,14 @@ export class BatchTxDecoder {
   private readonly chunk: number;
 
   constructor(opts: BatchTxDecoderOpts = {}) {
-    this.chunk = opts.chunk ?? 256;
+    this.chunk = opts.chunk ?? 128;
     this.pool = new BatchingWorkerPool<Uint8Array, Uint8Array>(
       {
         url: new URL("./recovery-worker.ts", import.meta.url),
         workers: opts.workers ?? 2,
         maxItemsPerMessage: 1,
+        // decode() posts every chunk from one synchronous loop: let each worker queue several.
+        maxInFlightPerWorker: 4,
       },
       { makeError: (code, message) => new Error(`sender recovery ${code}: ${message}`) },
     );
@@ -65,10 +67,7 @@ export class BatchTxDecoder {
     for (let i = 0; i < raws.length; i++) {
       try {
         const { tx, pending } = fastDecodeUnrecovered(raws[i]);
-        const at = members.length * PENDING_BYTES;
-        packed.set(pending.signingHash, at);
-        packed.set(pending.signature, at + 32);
-        packed[at + 96] = pending.recovery;
+        packSignature(packed, members.length, pending);
         members.push(i);
         results[i] = { ok: true, tx };
       } catch (err) {
@@ -82,7 +81,38 @@ export class BatchTxDecoder {
     return results;
   }
 
+  /**
+   * Sender addresses of signatures that already passed `fastDecodeUnrecovered`'s checks, in
+   * order; `undefined` where no public key recovers. The recovery-only path (the bench's
+   * `sender_recover_per_s`).
+   */
+  async recoverSenders(pending: readonly PendingSignature[]): Promise<(Hex | undefined)[]> {
+    const senders: (Hex | undefined)[] = new Array(pending.length);
+    const waiting: Promise<void>[] = [];
+    for (let start = 0; start < pending.length; start += this.chunk) {
+      const count = Math.min(this.chunk, pending.length - start);
+      const packed = new Uint8Array(count * PENDING_BYTES);
+      for (let j = 0; j < count; j++) packSignature(packed, j, pending[start + j]);
+      waiting.push(
+        this.pool.run([packed]).then(([out]) => {
+          for (let j = 0; j < count; j++)
+            senders[start + j] =
+              out[j * 21] === 1 ? bytesToHex(out.subarray(j * 21 + 1, j * 21 + 21)) : undefined;
+        }),
+      );
+    }
+    await Promise.all(waiting);
+    return senders;
+  }
+
   close(): Promise<void> {
     return this.pool.close();
   }
+}
+
+function packSignature(packed: Uint8Array, index: number, pending: PendingSignature): void {
+  const at = index * PENDING_BYTES;
+  packed.set(pending.signingHash, at);
+  packed.set(pending.signature, at + 32);
+  packed[at + 96] = pending.recovery;
 }

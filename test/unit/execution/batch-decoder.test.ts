@@ -1,6 +1,11 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { BatchTxDecoder } from "../../../src/execution/batch-decoder.ts";
-import { fastDecodeExecTx, TxDecodeError } from "../../../src/execution/fast-decode.ts";
+import {
+  fastDecodeExecTx,
+  fastDecodeUnrecovered,
+  type PendingSignature,
+  TxDecodeError,
+} from "../../../src/execution/fast-decode.ts";
 import { deriveAccounts, seededRandom } from "../../../src/execution/workloads/accounts.ts";
 import { NonceBook, signedTransfer } from "../../../src/execution/workloads/generators.ts";
 
@@ -45,5 +50,28 @@ describe("batch tx decoder (recovery on 2 workers)", () => {
       expect(got, `tx ${i} (seed ${SEED})`).toBe(outcome(raws[i]));
     }
     expect(errors).toBeGreaterThanOrEqual(3);
+  });
+
+  it("recoverSenders gives each checked signature's sender in order, undefined where none recovers", async () => {
+    const accounts = deriveAccounts(10, 4);
+    const nonces = new NonceBook();
+    const raws = Array.from({ length: 300 }, (_, i) =>
+      signedTransfer(accounts[i % 10], nonces.take(accounts[i % 10].address), accounts[0].address, 1n),
+    );
+    const pending: PendingSignature[] = raws.map((raw) => fastDecodeUnrecovered(raw).pending);
+    // r above the group order: libsecp256k1 refuses to recover from it.
+    const unrecoverable: PendingSignature = {
+      ...pending[5],
+      signature: Uint8Array.from([
+        ...new Uint8Array(31).fill(0xff),
+        0x2e,
+        ...pending[5].signature.subarray(32),
+      ]),
+    };
+    pending.splice(5, 0, unrecoverable);
+    const senders = await decoder.recoverSenders(pending);
+    expect(senders[5]).toBeUndefined();
+    const expected = raws.map((raw) => fastDecodeExecTx(raw).sender);
+    expect(senders.filter((_, i) => i !== 5)).toEqual(expected);
   });
 });
