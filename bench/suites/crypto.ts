@@ -121,7 +121,19 @@ async function benchBls(metrics: Record<string, number>, ratios: Record<string, 
   );
 }
 
-const DEAD = "0x000000000000000000000000000000000000dEaD";
+/** A signed EIP-1559 transfer of 1 wei to 0x…dEaD on chain 1. */
+function signedTransfer(common: Common, key: Uint8Array, nonce: number): Uint8Array {
+  const fields = {
+    nonce,
+    maxFeePerGas: 10n ** 9n,
+    maxPriorityFeePerGas: 1n,
+    gasLimit: 21_000n,
+    to: "0x000000000000000000000000000000000000dEaD" as const,
+    value: 1n,
+    chainId: 1n,
+  };
+  return createFeeMarket1559Tx(fields, { common }).sign(key).serialize();
+}
 
 async function benchSenderRecovery(
   metrics: Record<string, number>,
@@ -136,22 +148,7 @@ async function benchSenderRecovery(
   const sk = Uint8Array.from(
     Buffer.from("ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80", "hex"),
   );
-  const raws = Array.from({ length: 500 }, (_, nonce) =>
-    createFeeMarket1559Tx(
-      {
-        nonce,
-        maxFeePerGas: 10n ** 9n,
-        maxPriorityFeePerGas: 1n,
-        gasLimit: 21_000n,
-        to: DEAD,
-        value: 1n,
-        chainId: 1n,
-      },
-      { common: nativeCommon },
-    )
-      .sign(sk)
-      .serialize(),
-  );
+  const raws = Array.from({ length: 500 }, (_, nonce) => signedTransfer(nativeCommon, sk, nonce));
   // Unfrozen txs do not cache their sender: every call below runs a real recovery.
   const decode = (common: Common): TypedTransaction[] =>
     raws.map((r) => createTxFromRLP(r, { common, freeze: false }) as TypedTransaction);
@@ -186,23 +183,9 @@ async function benchSenderRecovery(
   await pool.close();
   // The node's path (BatchTxDecoder): the main thread decodes and checks each tx, the public-key
   // recoveries run in batches of 128 on 2 worker threads. 4,000 txs from 200 distinct senders.
-  const many = Array.from({ length: 4000 }, (_, n) => {
-    const key = new Uint8Array(32).fill(1 + (n % 200));
-    return createFeeMarket1559Tx(
-      {
-        nonce: BigInt(n),
-        maxFeePerGas: 10n,
-        maxPriorityFeePerGas: 1n,
-        gasLimit: 21_000n,
-        to: DEAD,
-        value: 1n,
-        chainId: 1n,
-      },
-      { common: nativeCommon },
-    )
-      .sign(key)
-      .serialize();
-  });
+  const many = Array.from({ length: 4000 }, (_, n) =>
+    signedTransfer(nativeCommon, new Uint8Array(32).fill(1 + (n % 200)), n),
+  );
   const pending = many.map((raw) => fastDecodeUnrecovered(raw).pending);
   const decoder = new BatchTxDecoder({ workers: 2 });
   const recoverPoolS = await secondsPerOp(
