@@ -87,7 +87,7 @@ export class ConsensusCore {
   private readonly modules: ConsensusModules;
   private readonly rules: SafetyRules;
   private readonly limits: ConsensusLimits;
-  private readonly self: number | null;
+  private self: number | null;
 
   private committee: Committee;
   private tree: BlockTree;
@@ -137,6 +137,7 @@ export class ConsensusCore {
       if (problem !== null) throw new ConsensusError("BAD_RESTORED_STATE", `snapshot: ${problem}`);
     }
     this.committee = this.makeCommittee(epoch, validators, snap?.genesisRoot ?? opts.genesisRoot ?? ZERO32);
+    this.self = this.selfIn(validators);
     const root: BlockSummary = snap?.committed ?? {
       root: this.committee.genesisRoot,
       epoch,
@@ -171,6 +172,14 @@ export class ConsensusCore {
     if (snap !== undefined) {
       for (const block of snap.blocks) this.restoreBlock(block);
     }
+  }
+
+  /** Own index in `validators`: by public key when opts.selfPubkey is given, else opts.selfIndex. */
+  private selfIn(validators: readonly ValidatorInfo[]): number | null {
+    const key = this.opts.selfPubkey;
+    if (key === undefined) return this.opts.selfIndex;
+    const index = validators.findIndex((v) => bytesEqual(v.pubkey, key));
+    return index < 0 ? null : index;
   }
 
   private makeCommittee(
@@ -567,6 +576,7 @@ export class ConsensusCore {
       qc: this.epochEndQc ?? this.highQc,
     };
     this.committee = this.makeCommittee(epoch, validators, boundary.root);
+    this.self = this.opts.selfPubkey === undefined ? this.self : this.selfIn(validators);
     const root: BlockSummary = {
       root: boundary.root,
       epoch,
@@ -597,7 +607,8 @@ export class ConsensusCore {
     this.nextValidators = null;
     this.persist(initialSafetyData(epoch), null);
     this.out.push({ type: "epochChanged", epoch, validators });
-    if (this.self !== null && this.self >= validators.length) {
+    const left = this.opts.selfPubkey !== undefined && this.self === null;
+    if (left || (this.self !== null && this.self >= validators.length)) {
       // This node is not in the new set: it keeps following as far as it can, without voting.
       this.drop("observer", "validatorSet", null, "not in the new validator set");
     }
@@ -756,6 +767,13 @@ export class ConsensusCore {
     if (h.proposerIndex !== leader) {
       this.drop("not_leader", inp, from, `leader is ${leader}`);
       return;
+    }
+    if (mode === "live" && this.modules.proposalCheck !== undefined) {
+      const refused = this.modules.proposalCheck(block, parent.block);
+      if (refused !== null) {
+        this.drop("invalid_block", inp, from, `payload: ${refused}`);
+        return;
+      }
     }
     if (this.tree.isFull()) {
       this.drop("tree_full", inp, from);

@@ -53,6 +53,12 @@ export interface ConsensusOpts {
   validators: readonly ValidatorInfo[];
   /** Own validator index, or null for a non-voting observer. */
   selfIndex: number | null;
+  /**
+   * Own BLS public key. When given, the own index is looked up by this key in every epoch's set
+   * (restored snapshot and each epoch change), so a validator whose position moves, or that joins
+   * or leaves the set at an epoch change, signs with the right index or stops signing.
+   */
+  selfPubkey?: Uint8Array;
   timing: TimingOpts;
   /** K: consecutive rounds one leader keeps (1 = classic rotation). A timeout ends the term. */
   leaderTermRounds: number;
@@ -166,8 +172,17 @@ export interface RestoredState {
   snapshot?: CoreSnapshot;
 }
 
+/**
+ * A host rule on a live proposal's payload (e.g. its L1 origin), asked before the block enters
+ * the tree and is voted on. `parent` is null when the parent's block is not held (the committed
+ * root after a restart or an epoch change). Returns null to accept, else the reason to refuse.
+ * Fetched (already certified) blocks are not asked.
+ */
+export type ProposalCheck = (block: Block, parent: Block | null) => string | null;
+
 export interface ConsensusModules {
   scheme: SignatureScheme;
+  proposalCheck?: ProposalCheck;
   /** Absent for observers. */
   signer?: Signer;
   safetyRules?: SafetyRules;
