@@ -30,7 +30,6 @@ import { bytesEqual, toHex } from "./bytes.ts";
 import { type CertCheck, Committee, maxHighQcRound } from "./committee.ts";
 import { EquivocationDetector } from "./equivocation.ts";
 import { ConsensusError } from "./errors.ts";
-import { gossipCheck } from "./gossip-check.ts";
 import { leaderFor, placeTerm, type TermPlacement } from "./leader-schedule.ts";
 import { initialSafetyData, JolteonSafetyRules } from "./safety-rules.ts";
 import { TimeoutCollector } from "./timeout-collector.ts";
@@ -44,7 +43,6 @@ import type {
   CoreSnapshot,
   DropReason,
   Effect,
-  GossipCheck,
   SafetyData,
   SafetyRules,
   ValidatorInfo,
@@ -81,9 +79,7 @@ function emptyPayload(): MiniBlockPayload {
 }
 
 function cloneSafety(d: SafetyData): SafetyData {
-  // Records written before proposalReservedRound existed lack it: their proposals were covered
-  // by lastVotedRound, which maybePropose checks anyway.
-  return { ...d, proposalReservedRound: d.proposalReservedRound ?? 0 };
+  return { ...d };
 }
 
 export class ConsensusCore {
@@ -121,10 +117,6 @@ export class ConsensusCore {
   private nextValidators: readonly ValidatorInfo[] | null = null;
 
   private persistSeq = 0;
-  /** Highest persist seq the host acknowledged (durable). */
-  private ackedSeq = 0;
-  /** The round this node reserved for its next proposal, and the persist that made that durable. */
-  private reservation: { round: number; seq: number } | null = null;
   private held: HeldRelease[] = [];
   private readonly drops: Partial<Record<DropReason, number>> = {};
   private out: Effect[] = [];
@@ -170,8 +162,6 @@ export class ConsensusCore {
       restoredSafety !== undefined && restoredSafety.epoch === epoch
         ? cloneSafety(restoredSafety)
         : initialSafetyData(epoch);
-    // A proposal this node may have sent before a crash is never followed by a second one.
-    this.lastProposedRound = this.safety.proposalReservedRound;
 
     this.votes = new VoteCollector(modules.scheme);
     this.timeouts = new TimeoutCollector(modules.scheme);
@@ -306,28 +296,6 @@ export class ConsensusCore {
     return { ...this.drops };
   }
 
-  /**
-   * What a host's gossip validator should do with `message` now: reject it, ignore it, or verify
-   * the returned signature sets (then deliver it with `verified: true`). Changes no state.
-   */
-  gossipCheck(message: ConsensusMessage): GossipCheck {
-    if (this.epochEnded !== null && this.nextValidators === null) {
-      // Between epochs: this epoch's messages are history, the next set is not known yet.
-      const epoch = messageEpoch(message);
-      if (epoch === this.committee.epoch || epoch === this.committee.epoch + 1)
-        return { verdict: "ignore", reason: epoch === this.committee.epoch ? "stale_round" : "future_epoch" };
-    }
-    return gossipCheck(
-      {
-        committee: this.committee,
-        committedRound: this.committedRound,
-        round: this.round,
-        maxRoundsAhead: this.limits.maxRoundsAhead,
-      },
-      message,
-    );
-  }
-
   /** The leader of the round after `round` when it extends the block `root` (for hosts/tests). */
   leaderAfterBlock(root: Uint8Array): number | null {
     const node = this.tree.get(root);
@@ -352,13 +320,12 @@ export class ConsensusCore {
     this.out.push(effect);
   }
 
-  /** Updates safety data and holds `release` until the host acks the write; returns its seq. */
-  private persist(data: SafetyData, release: (() => void) | null): number {
+  /** Updates safety data and holds `release` until the host acks the write. */
+  private persist(data: SafetyData, release: (() => void) | null): void {
     this.safety = data;
     const seq = ++this.persistSeq;
     this.out.push({ type: "persistSafety", seq, data: cloneSafety(data) });
     if (release !== null) this.held.push({ seq, release });
-    return seq;
   }
 
   private onSafetyPersisted(input: Extract<ConsensusInput, { type: "safetyPersisted" }>): void {
@@ -366,7 +333,6 @@ export class ConsensusCore {
       this.drop("unexpected_ack", input, null);
       return;
     }
-    if (input.seq > this.ackedSeq) this.ackedSeq = input.seq;
     const ready = this.held.filter((h) => h.seq <= input.seq);
     this.held = this.held.filter((h) => h.seq > input.seq);
     for (const h of ready) h.release();
@@ -521,12 +487,6 @@ export class ConsensusCore {
 
   // ---------------------------------------------------------------- certificates
 
-  /** Certificates the host verified with the message that carries them (input `verified`). */
-  private trustCertificates(qc: QuorumCertificate, tc: readonly TimeoutCertificate[]): void {
-    this.committee.trustQc(qc);
-    for (const t of tc) this.committee.trustTc(t);
-  }
-
   /** Verifies a QC and lets it advance high QC, commits and the round. */
   private processQc(qc: QuorumCertificate, from: number | null): CertCheck {
     const check = this.committee.checkQc(qc);
@@ -645,7 +605,6 @@ export class ConsensusCore {
     this.timeoutSeen = new EquivocationDetector(this.limits.maxEquivocationRecords);
     this.pendingProposals.clear();
     this.lastProposedRound = 0;
-    this.reservation = null;
     this.payloadRequestedRound = 0;
     this.timeoutSentRound = 0;
     this.fetchInFlight = null;
@@ -760,7 +719,6 @@ export class ConsensusCore {
       this.drop("bad_signature", inp, from);
       return;
     }
-    if (verified) this.trustCertificates(block.justify.qc, block.justify.tc);
     const seen = this.proposalSeen.observe(h.proposerIndex, h.round, {
       rootHex: toHex(root),
       message: h,
@@ -889,21 +847,17 @@ export class ConsensusCore {
       signature: this.modules.signer.sign(signingRootOfVote(this.opts.chainId, vote)),
     };
     const nextLeader = this.leaderOf(node, h.round + 1);
-    const reserve = nextLeader === this.self && this.safety.proposalReservedRound < h.round + 1;
     const next: SafetyData = {
       ...this.safety,
       lastVotedRound: h.round,
       oneChainRound: Math.max(this.safety.oneChainRound, block.justify.qc.round),
       lastVote: signed,
-      // Leading the next round on top of this block: reserve it in this same write (see propose).
-      proposalReservedRound: reserve ? h.round + 1 : this.safety.proposalReservedRound,
     };
-    const seq = this.persist(next, () => {
+    this.persist(next, () => {
       emitBefore();
       if (nextLeader === this.self) this.onVote(signed, this.self, true, "message");
       else this.out.push({ type: "sendTo", to: nextLeader, message: { kind: "vote", vote: signed } });
     });
-    if (reserve) this.reservation = { round: h.round + 1, seq };
   }
 
   /**
@@ -1053,7 +1007,6 @@ export class ConsensusCore {
       this.drop("bad_signature", input, from);
       return;
     }
-    if (verified) this.trustCertificates(tm.highQc, tm.lastTc);
     const seen = this.timeoutSeen.observe(tm.signerIndex, t.round, {
       rootHex: String(t.highQcRound),
       message: t,
@@ -1101,7 +1054,7 @@ export class ConsensusCore {
     }
     const tc = this.timeouts.add(this.committee, t.round, tm.signerIndex, t.highQcRound, tm.signature);
     if (tc !== null) {
-      this.committee.trustTc(tc); // our own aggregate of verified timeouts
+      this.committee.checkTc(tc); // caches; our own aggregate of verified parts
       this.processTc(tc);
       return;
     }
@@ -1242,20 +1195,12 @@ export class ConsensusCore {
       block,
       qc.blockRoot,
     );
-    const node = this.tree.get(root) as TreeNode;
-    const broadcast: Effect = { type: "broadcast", message: { kind: "proposal", block } };
-    const reserved = this.reservation;
-    if (reserved !== null && reserved.round === round) {
-      // This round was reserved (persisted) with this node's previous vote: a restart never
-      // proposes in it again, so the proposal need not wait for the fsync of the vote below.
-      if (this.ackedSeq >= reserved.seq) this.out.push(broadcast);
-      else this.held.push({ seq: reserved.seq, release: () => this.out.push(broadcast) });
-      this.maybeVote(node, block, null);
-      return;
-    }
-    // Otherwise the proposal leaves together with (after the fsync of) the leader's own vote, so
-    // that a crash cannot make this node propose twice in one round.
-    this.maybeVote(node, block, broadcast);
+    // The proposal leaves together with (after the fsync of) the leader's own vote, so that a
+    // crash cannot make this node propose twice in one round.
+    this.maybeVote(this.tree.get(root) as TreeNode, block, {
+      type: "broadcast",
+      message: { kind: "proposal", block },
+    });
   }
 
   // ---------------------------------------------------------------- catch-up
@@ -1347,16 +1292,5 @@ export class ConsensusCore {
       block,
       h.parentRoot,
     );
-  }
-}
-
-function messageEpoch(message: ConsensusMessage): number {
-  switch (message.kind) {
-    case "proposal":
-      return message.block.header.epoch;
-    case "vote":
-      return message.vote.vote.epoch;
-    case "timeout":
-      return message.timeout.timeout.epoch;
   }
 }
