@@ -8,6 +8,7 @@ import { installFastOpcodes } from "./fast-opcodes.ts";
 import { bytesToHex, hexToBytes } from "./hex.ts";
 import { floorDataGas } from "./intrinsic-gas.ts";
 import { installJumpdestCache } from "./jumpdest-cache.ts";
+import { installSyncStepLoop } from "./sync-step-loop.ts";
 import { checkTxStatic } from "./tx-checks.ts";
 import type { AccountData, BlockEnv, ExecTx, Fork, Hex, Log, StateWriter } from "./types.ts";
 import { KECCAK_EMPTY } from "./types.ts";
@@ -102,6 +103,7 @@ export class TxEnvelope {
       fastPath: opts.fastPath ?? true,
     };
     await installJumpdestCache();
+    await installSyncStepLoop();
     const common = evmCommon(opts.chainId, opts.fork);
     const stateManager = new EvmStateManager({ state: new NoState() });
     const holder: { env: BlockEnv | undefined } = { env: undefined };
