@@ -1,5 +1,6 @@
 import type { AccountFields, StateManagerInterface, StorageDump } from "@ethereumjs/common";
 import { Account, type Address } from "@ethereumjs/util";
+import { writeWord } from "./fast-opcodes.ts";
 import { bytesToHex, hexToBytes, slotKey } from "./hex.ts";
 import type { Hex, StateWriter } from "./types.ts";
 import { KECCAK_EMPTY } from "./types.ts";
@@ -11,12 +12,26 @@ const KECCAK_EMPTY_BYTES = hexToBytes(KECCAK_EMPTY);
 const NON_EMPTY_ROOT_MARK = new Uint8Array(32).fill(1);
 const EMPTY = new Uint8Array(0);
 
-/** Minimal big-endian bytes of a bigint, as ethereumjs returns storage values (0 → empty). */
+/**
+ * A storage value as the EVM gets it: empty for 0, else the 32-byte big-endian word. Every
+ * reader in @ethereumjs/evm either converts it to a number (SLOAD, BLOCKHASH) or left-pads it to
+ * 32 bytes first (SSTORE's gas rules, `setLengthLeftStorage`): 32 bytes make that pad a no-op
+ * instead of an array spread.
+ */
 function valueBytes(value: bigint): Uint8Array {
   if (value === 0n) return EMPTY;
-  let hex = value.toString(16);
-  if (hex.length % 2 === 1) hex = `0${hex}`;
-  return hexToBytes(hex);
+  return writeWord(value, new Uint8Array(32));
+}
+
+/** Address → lowercase 0x hex, remembered per Address object (the EVM reuses them per frame). */
+const addressHex = new WeakMap<Address, Hex>();
+function hexOf(address: Address): Hex {
+  let hex = addressHex.get(address);
+  if (hex === undefined) {
+    hex = bytesToHex(address.bytes);
+    addressHex.set(address, hex);
+  }
+  return hex;
 }
 
 /**
@@ -41,7 +56,7 @@ export class EvmStateManager implements StateManagerInterface {
     this.state = opts.state;
     this.originalStorageCache = {
       get: async (address: Address, key: Uint8Array): Promise<Uint8Array> => {
-        const addr = address.toString() as Hex;
+        const addr = hexOf(address);
         const slot = slotKey(key);
         const recorded = this.original.get(addr + slot);
         if (recorded !== undefined) return recorded;
@@ -57,7 +72,7 @@ export class EvmStateManager implements StateManagerInterface {
   }
 
   async getAccount(address: Address): Promise<Account | undefined> {
-    const addr = address.toString() as Hex;
+    const addr = hexOf(address);
     const account = this.state.getAccount(addr);
     if (account === undefined) return undefined;
     // Only "empty or not" matters to the EVM (EIP-7610 collision check): the real root lives in the trie.
@@ -76,7 +91,7 @@ export class EvmStateManager implements StateManagerInterface {
   }
 
   async putAccount(address: Address, account?: Account): Promise<void> {
-    const addr = address.toString() as Hex;
+    const addr = hexOf(address);
     if (account === undefined) {
       this.state.putAccount(addr, undefined);
       return;
@@ -89,11 +104,11 @@ export class EvmStateManager implements StateManagerInterface {
   }
 
   async deleteAccount(address: Address): Promise<void> {
-    this.state.putAccount(address.toString() as Hex, undefined);
+    this.state.putAccount(hexOf(address), undefined);
   }
 
   async modifyAccountFields(address: Address, fields: AccountFields): Promise<void> {
-    const addr = address.toString() as Hex;
+    const addr = hexOf(address);
     const current = this.state.getAccount(addr) ?? { nonce: 0n, balance: 0n, codeHash: KECCAK_EMPTY };
     this.state.putAccount(addr, {
       nonce: fields.nonce ?? current.nonce,
@@ -103,23 +118,23 @@ export class EvmStateManager implements StateManagerInterface {
   }
 
   async putCode(address: Address, value: Uint8Array): Promise<void> {
-    this.state.putCode(address.toString() as Hex, value);
+    this.state.putCode(hexOf(address), value);
   }
 
   async getCode(address: Address): Promise<Uint8Array> {
-    return this.state.getCode(address.toString() as Hex);
+    return this.state.getCode(hexOf(address));
   }
 
   async getCodeSize(address: Address): Promise<number> {
-    return this.state.getCode(address.toString() as Hex).length;
+    return this.state.getCode(hexOf(address)).length;
   }
 
   async getStorage(address: Address, key: Uint8Array): Promise<Uint8Array> {
-    return valueBytes(this.state.getStorage(address.toString() as Hex, slotKey(key)));
+    return valueBytes(this.state.getStorage(hexOf(address), slotKey(key)));
   }
 
   async putStorage(address: Address, key: Uint8Array, value: Uint8Array): Promise<void> {
-    const addr = address.toString() as Hex;
+    const addr = hexOf(address);
     const slot = slotKey(key);
     const id = addr + slot;
     if (!this.original.has(id)) this.original.set(id, valueBytes(this.state.getStorage(addr, slot)));
@@ -129,7 +144,7 @@ export class EvmStateManager implements StateManagerInterface {
   }
 
   async clearStorage(address: Address): Promise<void> {
-    this.state.clearStorage(address.toString() as Hex);
+    this.state.clearStorage(hexOf(address));
   }
 
   async checkpoint(): Promise<void> {

@@ -1,7 +1,7 @@
 import type { EVM } from "@ethereumjs/evm";
 
 /**
- * Faster handlers for MSTORE and SLOAD on one EVM instance, with the same effects.
+ * Faster handlers for MSTORE, SLOAD and SSTORE on one EVM instance, with the same effects.
  *
  * ethereumjs turns the 256-bit word into bytes with `setLengthLeft(bigIntToBytes(word), 32)`:
  * a hex string, a regex-validated hex parse and a second copy, per MSTORE and per SLOAD key.
@@ -15,7 +15,11 @@ import type { EVM } from "@ethereumjs/evm";
 interface RunStateLike {
   stack: { popN(n: number): bigint[]; pop(): bigint; push(v: bigint): void };
   memory: { write(offset: number, size: number, value: Uint8Array): void };
-  interpreter: { storageLoad(key: Uint8Array): Promise<Uint8Array> };
+  interpreter: {
+    storageLoad(key: Uint8Array): Promise<Uint8Array>;
+    storageStore(key: Uint8Array, value: Uint8Array): Promise<void>;
+    _evm: { common: { isActivatedEIP(eip: number): boolean } };
+  };
 }
 
 interface OpcodeEntry {
@@ -33,6 +37,17 @@ export function writeWord(word: bigint, out: Uint8Array): Uint8Array {
   view.setBigUint64(8, (word >> 128n) & MASK64);
   view.setBigUint64(0, (word >> 192n) & MASK64);
   return out;
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** Minimal big-endian bytes of a 256-bit word (0 → empty), as `bigIntToBytes` gives for non-zero. */
+export function minimalBytes(word: bigint): Uint8Array {
+  if (word === 0n) return EMPTY.slice();
+  const full = writeWord(word, new Uint8Array(32));
+  let i = 0;
+  while (full[i] === 0) i++;
+  return i === 0 ? full : full.slice(i);
 }
 
 /** Big-endian bytes (any length ≤ 32) to a bigint. */
@@ -53,8 +68,13 @@ export function installFastOpcodes(evm: EVM): void {
   const map = (evm as unknown as { _opcodeMap: OpcodeEntry[] })._opcodeMap;
   const mstore = map[0x52];
   const sload = map[0x54];
-  if (mstore?.opcodeInfo.name !== "MSTORE" || sload?.opcodeInfo.name !== "SLOAD") {
-    throw new Error("unexpected @ethereumjs/evm opcode table: MSTORE/SLOAD not where expected");
+  const sstore = map[0x55];
+  if (
+    mstore?.opcodeInfo.name !== "MSTORE" ||
+    sload?.opcodeInfo.name !== "SLOAD" ||
+    sstore?.opcodeInfo.name !== "SSTORE"
+  ) {
+    throw new Error("unexpected @ethereumjs/evm opcode table: MSTORE/SLOAD/SSTORE not where expected");
   }
   mstore.opHandler = (runState: RunStateLike): void => {
     const [offset, word] = runState.stack.popN(2);
@@ -65,5 +85,16 @@ export function installFastOpcodes(evm: EVM): void {
     // A fresh buffer: the key may be kept (access lists, traces).
     const value = await runState.interpreter.storageLoad(writeWord(key, new Uint8Array(32)));
     runState.stack.push(wordFrom(value));
+  };
+  // SSTORE without EIP-8037 state gas (that fork keeps the original handler): the same
+  // storageStore call, with the key and the minimal value bytes built without hex strings.
+  const originalSstore = sstore.opHandler;
+  sstore.opHandler = async (runState: RunStateLike): Promise<void> => {
+    if (runState.interpreter._evm.common.isActivatedEIP(8037)) {
+      await originalSstore(runState);
+      return;
+    }
+    const [key, val] = runState.stack.popN(2);
+    await runState.interpreter.storageStore(writeWord(key, new Uint8Array(32)), minimalBytes(val));
   };
 }

@@ -19,32 +19,13 @@
  * (tracers). Results and gas are identical (the conformance run covers every opcode).
  */
 
-type Word = bigint;
-
-interface Stack {
-  peek(n?: number): Word[];
-}
-
-interface RunState {
-  programCounter: number;
-  opCode: number;
-  code: Uint8Array;
-  stack: Stack;
-  memoryWordCount: bigint;
-  highestMemCost: bigint;
-  gasLeft: bigint;
-  validJumps: Uint8Array;
-  cachedPushes: Record<number, bigint>;
-  shouldDoJumpAnalysis: boolean;
-  env: { accessWitness?: { commit(): void; revert(): void } };
-  interpreter: { isStatic(): boolean };
-  eip8037BurnLeftoverAfterCreateHaltOntoAlive?: boolean;
-}
-
-interface Common {
-  isActivatedEIP(eip: number): boolean;
-  param(name: string): bigint;
-}
+import {
+  type Common,
+  type EvmErrorClass,
+  type GasHandler,
+  loadMirroredGasRules,
+  type RunState,
+} from "./mirrored-gas-rules.ts";
 
 interface OpcodeInfo {
   code: number;
@@ -54,9 +35,6 @@ interface OpcodeInfo {
   dynamicGas: boolean;
   isInvalid: boolean;
 }
-
-type GasHandler = (runState: RunState, gas: bigint, common: Common) => Promise<bigint>;
-type SyncGas = (runState: RunState, gas: bigint, common: Common) => bigint;
 
 interface OpEntry {
   opcodeInfo: OpcodeInfo;
@@ -94,17 +72,6 @@ interface InterpreterProto {
   __megaseqSyncSteps?: true;
 }
 
-interface EvmErrorClass {
-  new (message: string): Error;
-  errorMessages: {
-    OUT_OF_GAS: string;
-    INVALID_OPCODE: string;
-    STOP: string;
-    OUT_OF_RANGE: string;
-    STATIC_STATE_CHANGE: string;
-  };
-}
-
 const EVM_ERROR_TYPE = "EVMError";
 
 let installed: Promise<void> | undefined;
@@ -121,11 +88,6 @@ async function install(): Promise<void> {
   const interpreterMod = (await import(at("./interpreter.js"))) as {
     Interpreter: { prototype: InterpreterProto };
   };
-  const gasMod = (await import(at("./opcodes/gas.js"))) as { dynamicGasHandlers: Map<number, GasHandler> };
-  const utilMod = (await import(at("./opcodes/util.js"))) as {
-    subMemUsage(runState: RunState, offset: bigint, length: bigint, common: Common): bigint;
-    divCeil(a: bigint, b: bigint): bigint;
-  };
   const eip7928Mod = (await import(at("./opcodes/EIP7928.js"))) as {
     consumeEip7928PostTargetCallOog(runState: RunState): void;
   };
@@ -133,7 +95,7 @@ async function install(): Promise<void> {
 
   const proto = interpreterMod.Interpreter.prototype;
   if (proto.__megaseqSyncSteps === true) return;
-  const syncGas = mirroredGasRules(gasMod.dynamicGasHandlers, utilMod, errorsMod.EVMError);
+  const { sync: syncGas, async: asyncGas } = await loadMirroredGasRules();
   const consumePendingOog = eip7928Mod.consumeEip7928PostTargetCallOog;
   const EVMError = errorsMod.EVMError;
   const original = proto.run;
@@ -184,18 +146,28 @@ async function install(): Promise<void> {
       try {
         const entry = opCodeObj ?? opcodeMap[opCode];
         const info = entry.opcodeInfo;
-        const gasRule = info.dynamicGas ? syncGas.get(entry.gasHandler as GasHandler) : undefined;
-        if (info.isAsync || (info.dynamicGas && gasRule === undefined)) {
-          await this.runStep(opCodeObj);
-        } else {
-          // runStep's steps, in its order, without the promise.
-          let gas = info.feeBigInt;
-          if (gasRule !== undefined) gas = gasRule(runState, gas, common);
+        // runStep's steps, in its order, without its promise (and without the rule's when the
+        // gas rule has a synchronous copy).
+        let gas = info.feeBigInt;
+        let viaRunStep = false;
+        if (info.dynamicGas) {
+          const handler = entry.gasHandler as GasHandler;
+          const syncRule = syncGas.get(handler);
+          if (syncRule !== undefined) gas = syncRule(runState, gas, common);
+          else {
+            const asyncRule = asyncGas.get(handler);
+            if (asyncRule !== undefined) gas = await asyncRule(runState, gas, common);
+            else viaRunStep = true;
+          }
+        }
+        if (viaRunStep) await this.runStep(opCodeObj);
+        else {
           if (info.isInvalid) throw new EVMError(EVMError.errorMessages.INVALID_OPCODE);
           this.useGas(gas, info);
           runState.programCounter++;
           consumePendingOog(runState);
-          entry.opHandler(runState, common);
+          if (info.isAsync) await entry.opHandler(runState, common);
+          else entry.opHandler(runState, common);
           runState.env.accessWitness?.commit();
         }
       } catch (e) {
@@ -220,71 +192,4 @@ async function install(): Promise<void> {
     return { runState, exceptionError: err };
   };
   proto.__megaseqSyncSteps = true;
-}
-
-/**
- * Synchronous copies of ethereumjs's memory-expansion gas rules (opcodes/gas.js, @ethereumjs/evm
- * 10.1.3), keyed by the async function each one mirrors. Verkle/binary-tree code-chunk charges
- * (CODECOPY under EIP-6800/7864) are left out: such forks take the original loop.
- */
-function mirroredGasRules(
-  handlers: Map<number, GasHandler>,
-  util: {
-    subMemUsage(runState: RunState, offset: bigint, length: bigint, common: Common): bigint;
-    divCeil(a: bigint, b: bigint): bigint;
-  },
-  EVMError: EvmErrorClass,
-): Map<GasHandler, SyncGas> {
-  const { subMemUsage, divCeil } = util;
-  const rules = new Map<GasHandler, SyncGas>();
-  const mirror = (opcode: number, rule: SyncGas): void => {
-    const handler = handlers.get(opcode);
-    if (handler !== undefined) rules.set(handler, rule);
-  };
-  const copyRule: SyncGas = (rs, gas, common) => {
-    const [memOffset, , dataLength] = rs.stack.peek(3);
-    gas += subMemUsage(rs, memOffset, dataLength, common);
-    if (dataLength !== 0n) gas += common.param("copyGas") * divCeil(dataLength, 32n);
-    return gas;
-  };
-  const memRange: SyncGas = (rs, gas, common) => {
-    const [offset, length] = rs.stack.peek(2);
-    return gas + subMemUsage(rs, offset, length, common);
-  };
-  mirror(0x0a, (rs, gas, common) => {
-    const [, exponent] = rs.stack.peek(2);
-    if (exponent === 0n) return gas;
-    let byteLength = exponent.toString(2).length / 8;
-    if (byteLength > Math.trunc(byteLength)) byteLength = Math.trunc(byteLength) + 1;
-    if (byteLength < 1 || byteLength > 32) throw new EVMError(EVMError.errorMessages.OUT_OF_RANGE);
-    return gas + BigInt(byteLength) * common.param("expByteGas");
-  });
-  mirror(0x20, (rs, gas, common) => {
-    const [offset, length] = rs.stack.peek(2);
-    gas += subMemUsage(rs, offset, length, common);
-    return gas + common.param("keccak256WordGas") * divCeil(length, 32n);
-  });
-  mirror(0x37, copyRule); // CALLDATACOPY
-  mirror(0x39, copyRule); // CODECOPY (without the EIP-6800/7864 chunk charge)
-  mirror(0x51, (rs, gas, common) => gas + subMemUsage(rs, rs.stack.peek()[0], 32n, common));
-  mirror(0x52, (rs, gas, common) => gas + subMemUsage(rs, rs.stack.peek()[0], 32n, common));
-  mirror(0x53, (rs, gas, common) => gas + subMemUsage(rs, rs.stack.peek()[0], 1n, common));
-  mirror(0x5e, (rs, gas, common) => {
-    const [dst, src, length] = rs.stack.peek(3);
-    gas += 3n * ((length + 31n) / 32n);
-    gas += subMemUsage(rs, src, length, common);
-    return gas + subMemUsage(rs, dst, length, common);
-  });
-  const logRule: SyncGas = (rs, gas, common) => {
-    if (rs.interpreter.isStatic()) throw new EVMError(EVMError.errorMessages.STATIC_STATE_CHANGE);
-    const [memOffset, memLength] = rs.stack.peek(2);
-    const topics = rs.opCode - 0xa0;
-    if (topics < 0 || topics > 4) throw new EVMError(EVMError.errorMessages.OUT_OF_RANGE);
-    gas += subMemUsage(rs, memOffset, memLength, common);
-    return gas + common.param("logTopicGas") * BigInt(topics) + memLength * common.param("logDataGas");
-  };
-  for (let op = 0xa0; op <= 0xa4; op++) mirror(op, logRule);
-  mirror(0xf3, memRange); // RETURN
-  mirror(0xfd, memRange); // REVERT
-  return rules;
 }
