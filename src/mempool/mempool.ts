@@ -26,6 +26,8 @@ export interface SelectLimits {
   gasLimit: bigint;
   maxCount?: number;
   maxBytes?: number;
+  /** Senders to leave out entirely (e.g. with transactions in a proposed, not yet executed mini-block). */
+  excludeSenders?: ReadonlySet<string>;
 }
 
 /** Eviction order: queued before pending, then lowest effective tip, then the newest. */
@@ -271,10 +273,14 @@ export class Mempool<P = unknown> {
     return nonce;
   }
 
-  /** Iterator over executable transactions in block-building order at the current base fee. */
-  pending(): PendingIterator<P> {
+  /**
+   * Iterator over executable transactions in block-building order at the current base fee.
+   * `excludeSenders`: senders whose transactions are not offered at all.
+   */
+  pending(excludeSenders?: ReadonlySet<string>): PendingIterator<P> {
     const chains: PoolTx<P>[][] = [];
     for (const q of this.senders.values()) {
+      if (excludeSenders?.has(q.sender)) continue;
       const n = q.pendingCount();
       if (n > 0) chains.push(q.all().slice(0, n));
     }
@@ -287,7 +293,7 @@ export class Mempool<P = unknown> {
     let gas = limits.gasLimit;
     let bytes = limits.maxBytes ?? Number.POSITIVE_INFINITY;
     const maxCount = limits.maxCount ?? Number.POSITIVE_INFINITY;
-    const it = this.pending();
+    const it = this.pending(limits.excludeSenders);
     for (let tx = it.peek(); tx && picked.length < maxCount; tx = it.peek()) {
       if (tx.gasLimit > gas || tx.size > bytes) {
         it.pop();

@@ -1,13 +1,11 @@
-import type { TypedTransaction } from "@ethereumjs/tx";
-import { decodeSignedTx, keccak256, TxCryptoError } from "../crypto/index.ts";
+import { keccak256 } from "../crypto/index.ts";
+import { type BatchDecodeResult, BatchTxDecoder } from "../execution/batch-decoder.ts";
 import { defaultHeaderFields, encodeHeader, headerHash } from "../execution/block-header.ts";
-import { TxRejectedError as ExecRejectedError } from "../execution/errors.ts";
 import { EvmBlockAssembler, type SealedEvmBlock } from "../execution/evm-block-assembler.ts";
-import { evmCommon } from "../execution/evm-common.ts";
-import { toExecTx } from "../execution/exec-tx.ts";
 import { FlatState } from "../execution/flat-state.ts";
 import { bytesToHex } from "../execution/hex.ts";
 import { intrinsicGas } from "../execution/intrinsic-gas.ts";
+import { MiniBlockBuilder, type MiniBlockCaps } from "../execution/mini-block-builder.ts";
 import { SequentialExecutor } from "../execution/sequential-executor.ts";
 import { StateRootComputer } from "../execution/state-root.ts";
 import {
@@ -17,7 +15,9 @@ import {
   type Fork,
   type Hex,
   KECCAK_EMPTY,
+  type Receipt,
 } from "../execution/types.ts";
+import { DecodeQueue } from "../mempool/decode-queue.ts";
 import { Mempool, type PoolTx } from "../mempool/index.ts";
 import type { MegaseqMetrics } from "../metrics/index.ts";
 import type {
@@ -42,13 +42,13 @@ import { RpcError, TxRejectedError, type TxRejectionReason } from "../rpc/errors
 import { EventHub } from "../rpc/event-hub.ts";
 import { EvmCaller } from "../rpc/evm-call.ts";
 import { receiptFromExecution, transactionFromExecution } from "../rpc/from-execution.ts";
+import { signatureFromRaw } from "../rpc/tx-signature.ts";
 import type { Block } from "../types/index.ts";
+import type { Log } from "./logger.ts";
+import { PreconfStore, type PreconfStoreOpts } from "./preconf-store.ts";
 
-/** A transaction as the node carries it: decoded once, sender recovered once. */
-export interface NodeTx {
-  exec: ExecTx;
-  signed: TypedTransaction;
-}
+/** Most decoded transactions remembered for execution (admitted here, not yet executed). */
+const MAX_KNOWN = 65_536;
 
 export interface NodeChainOpts {
   chainId: bigint;
@@ -63,16 +63,38 @@ export interface NodeChainOpts {
   validatorAddresses: readonly Hex[];
   /** Most receipts kept waiting for a submitter at once. */
   maxWaiters?: number;
+  /** Sender-recovery worker threads (default 2). */
+  recoveryWorkers?: number;
+  preconf?: Partial<Omit<PreconfStoreOpts, "maxWaiters">>;
+}
+
+/** What the leader asks for when it builds its mini-block. */
+export interface BuildRequest {
+  /** The proposal's timestamp (µs since the epoch). */
+  timestampUs: number;
+  /** Validator index of the leader (its address gets the priority fees). */
+  proposerIndex: number;
+  /** The uncommitted blocks between the committed root and the proposal's parent, oldest first. */
+  ancestors: readonly Block[];
+  caps?: Partial<MiniBlockCaps>;
 }
 
 export interface NodeChainModules {
   /** Gossips a transaction this node admitted from RPC to the other validators. */
   broadcastTx?: (raw: Uint8Array) => void;
+  /**
+   * Someone waits for this tx's preconfirmation here: send it to the leaders, whose answer comes
+   * back through `acceptPreconfirmation` (absent: only this node's own builds preconfirm).
+   */
+  requestPreconfirmation?: (raw: Uint8Array, hash: Hex) => void;
   consensusStatus?: () => ConsensusStatusData;
   validatorSet?: (epoch: bigint | undefined) => ValidatorSetData | null;
   /** The admin_ namespace's hooks (served only when the RPC server enables admin). */
   admin?: AdminHooks;
   metrics?: MegaseqMetrics;
+  log?: Log;
+  /** Wall clock in ms (preconfirmation expiry). */
+  now?: () => number;
 }
 
 const ZERO_HASH = `0x${"00".repeat(32)}` as Hex;
@@ -99,14 +121,21 @@ const REASONS: Partial<Record<string, TxRejectionReason>> = {
 
 /**
  * The node's chain: executes committed mini-blocks in order (every validator does, with the same
- * result), groups them into ~1 s EVM blocks, keeps the mempool, and serves all of it as the
- * JSON-RPC backend. State and blocks live in memory; on restart the node re-executes the
- * committed mini-blocks from its commit log, which rebuilds exactly the same chain.
+ * result), groups them into ~1 s EVM blocks, keeps the mempool, builds the leader's mini-block by
+ * executing transactions as it takes them (publishing each receipt at once as a preconfirmation),
+ * and serves all of it as the JSON-RPC backend. State and blocks live in memory; on restart the
+ * node re-executes the committed mini-blocks from its commit log, which rebuilds the same chain.
+ *
+ * Each transaction is decoded once per node: admission (RPC or gossip) parses it on the main
+ * thread and recovers its sender in batches on worker threads; execution of the committed
+ * mini-block reuses that decode (`known`), and only transactions never admitted here are decoded
+ * at execution.
  */
 export class NodeChain implements RpcBackend {
   readonly events = new EventHub();
-  readonly mempool: Mempool<NodeTx>;
+  readonly mempool: Mempool<ExecTx>;
   readonly admin: AdminHooks | undefined;
+  readonly preconfs: PreconfStore;
   private readonly opts: NodeChainOpts;
   private readonly modules: NodeChainModules;
   private readonly state = new FlatState();
@@ -115,12 +144,17 @@ export class NodeChain implements RpcBackend {
   private readonly assembler: EvmBlockAssembler;
   private readonly caller: EvmCaller;
   private readonly index = new ChainIndex();
-  private readonly signedByHash = new Map<Hex, TypedTransaction>();
-  private readonly waiters = new Map<
-    Hex,
-    { resolve: (r: ReceiptData) => void; reject: (e: Error) => void }
-  >();
+  private readonly decoder: BatchTxDecoder;
+  private readonly decodeQueue: DecodeQueue;
+  /** Admitted decodes by hash, for execution (bounded, oldest dropped first). */
+  private readonly known = new Map<Hex, ExecTx>();
+  /** Senders with transactions in committed mini-blocks queued for execution (count per sender). */
+  private readonly committingSenders = new Map<string, number>();
+  private readonly blockHashes = new WeakMap<Block, Hex[]>();
   private lastTimestampUs = 0n;
+  private openBlockLogs = 0;
+  private openBlockMiniBlocks = 0;
+  private nextSequence = 0n;
   private executing: Promise<void> = Promise.resolve();
 
   private constructor(opts: NodeChainOpts, modules: NodeChainModules, caller: EvmCaller) {
@@ -128,6 +162,12 @@ export class NodeChain implements RpcBackend {
     this.modules = modules;
     this.admin = modules.admin;
     this.caller = caller;
+    this.preconfs = new PreconfStore(
+      { ...opts.preconf, maxWaiters: opts.maxWaiters ?? 10_000 },
+      modules.now ? { now: modules.now } : {},
+    );
+    this.decoder = new BatchTxDecoder({ workers: opts.recoveryWorkers ?? 2 });
+    this.decodeQueue = new DecodeQueue({}, { decoder: this.decoder });
     for (const a of opts.alloc) {
       this.state.putAccount(a.address.toLowerCase() as Hex, {
         nonce: 0n,
@@ -155,7 +195,7 @@ export class NodeChain implements RpcBackend {
       },
       { executor: this.executor, state: this.state, roots: this.roots },
     );
-    this.mempool = new Mempool<NodeTx>(
+    this.mempool = new Mempool<ExecTx>(
       { chainId: opts.chainId, blockGasLimit: opts.gasLimit, baseFee: this.assembler.currentBaseFee() },
       {
         accounts: {
@@ -172,35 +212,39 @@ export class NodeChain implements RpcBackend {
     return new NodeChain(opts, modules, await EvmCaller.create(opts.chainId, opts.fork));
   }
 
-  /** Decodes and recovers a raw transaction; throws the RPC rejection on bad bytes. */
-  decode(raw: Uint8Array): NodeTx {
-    try {
-      const decoded = decodeSignedTx(raw, evmCommon(this.opts.chainId, this.opts.fork));
-      return { exec: toExecTx(decoded.tx, decoded.sender.toString(), raw), signed: decoded.tx };
-    } catch (error) {
-      if (error instanceof TxCryptoError) {
-        throw new TxRejectedError(error.code === "TX_MALFORMED" ? "INVALID_ENCODING" : "INVALID_SIGNATURE");
-      }
-      if (error instanceof ExecRejectedError) throw rejection(error.code, error.message);
-      throw error;
-    }
+  /** Stops the recovery workers. */
+  async close(): Promise<void> {
+    await this.decoder.close();
+  }
+
+  /** Decodes and recovers raw transactions in one batch; a rejection per bad one. */
+  async decodeMany(raws: readonly Uint8Array[]): Promise<(ExecTx | TxRejectedError)[]> {
+    const results = await this.decoder.decode(raws);
+    return results.map((r) => toTxOrRejection(r, this.opts.chainId));
+  }
+
+  /** Decodes one raw transaction (batched with whatever else arrives in the same tick). */
+  async decode(raw: Uint8Array): Promise<ExecTx> {
+    const r = toTxOrRejection(await this.decodeQueue.decode(raw), this.opts.chainId);
+    if (r instanceof TxRejectedError) throw r;
+    return r;
   }
 
   /** Admits a decoded transaction to the mempool (from RPC or gossip). Throws the rejection. */
-  admit(tx: NodeTx): void {
-    if (this.index.transaction(tx.exec.hash)) throw new TxRejectedError("ALREADY_KNOWN");
-    const e = tx.exec;
-    const pool: PoolTx<NodeTx> = {
-      hash: e.hash,
-      sender: e.sender,
-      nonce: e.nonce,
-      gasLimit: e.gasLimit,
-      maxFeePerGas: e.maxFeePerGas,
-      maxPriorityFeePerGas: e.maxPriorityFeePerGas,
-      value: e.value,
-      intrinsicGas: intrinsicGas(e),
-      size: e.size,
-      chainId: e.chainId,
+  admit(tx: ExecTx): void {
+    if (this.index.transaction(tx.hash) || this.preconfs.committedReceipt(tx.hash))
+      throw new TxRejectedError("ALREADY_KNOWN");
+    const pool: PoolTx<ExecTx> = {
+      hash: tx.hash,
+      sender: tx.sender,
+      nonce: tx.nonce,
+      gasLimit: tx.gasLimit,
+      maxFeePerGas: tx.maxFeePerGas,
+      maxPriorityFeePerGas: tx.maxPriorityFeePerGas,
+      value: tx.value,
+      intrinsicGas: intrinsicGas(tx),
+      size: tx.size,
+      chainId: tx.chainId,
       payload: tx,
     };
     try {
@@ -209,14 +253,127 @@ export class NodeChain implements RpcBackend {
       const code = (error as { code?: string }).code ?? "";
       throw rejection(code, (error as Error).message);
     }
+    this.remember(tx);
     this.modules.metrics?.mempool.size.set(this.mempool.size);
   }
 
-  /** Raw transactions for the leader's next mini-block, best first, within the caps. */
+  /** Admits a batch of raw transactions from a peer; returns how many were admitted. */
+  async admitRaws(raws: readonly Uint8Array[]): Promise<number> {
+    let admitted = 0;
+    for (const r of await this.decodeMany(raws)) {
+      if (r instanceof TxRejectedError) continue;
+      try {
+        this.admit(r);
+        admitted++;
+      } catch {
+        // Already known, stale nonce, underpriced...: normal for gossip.
+      }
+    }
+    return admitted;
+  }
+
+  private remember(tx: ExecTx): void {
+    this.known.set(tx.hash, tx);
+    if (this.known.size > MAX_KNOWN) this.known.delete(this.known.keys().next().value as Hex);
+  }
+
+  /** Hashes of a block's transactions (computed once per block object). */
+  private hashesOf(block: Block): Hex[] {
+    let hashes = this.blockHashes.get(block);
+    if (hashes === undefined) {
+      hashes = block.payload.txs.map((raw) => bytesToHex(keccak256(raw)));
+      this.blockHashes.set(block, hashes);
+    }
+    return hashes;
+  }
+
+  /** Raw transactions for a mini-block, best first, within the caps, without executing them. */
   selectForPayload(caps: { maxTxs: number; maxBytes: number; gas: bigint }): Uint8Array[] {
     return this.mempool
       .select({ gasLimit: caps.gas, maxCount: caps.maxTxs, maxBytes: caps.maxBytes })
-      .map((tx) => tx.payload.exec.raw as Uint8Array);
+      .map((tx) => tx.payload.raw as Uint8Array);
+  }
+
+  /**
+   * The leader's mini-block: takes the pool's best transactions one at a time and executes each
+   * at once over an overlay of the committed state, publishing its receipt as a preconfirmation
+   * before taking the next. Senders with transactions in uncommitted ancestors or in committed
+   * mini-blocks not yet executed here are left for a later mini-block, so the overlay starts from
+   * the state those senders' transactions will really see. Runs in the execution queue: no
+   * committed mini-block changes the state under the build.
+   */
+  buildPayload(req: BuildRequest): Promise<Uint8Array[]> {
+    const run = this.executing.then(() => this.build(req));
+    this.executing = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  private async build(req: BuildRequest): Promise<Uint8Array[]> {
+    const exclude = new Set<string>(this.committingSenders.keys());
+    for (const block of req.ancestors) {
+      for (const hash of this.hashesOf(block)) {
+        const tx = this.known.get(hash);
+        if (tx) exclude.add(tx.sender);
+      }
+    }
+    const proposed = BigInt(req.timestampUs);
+    const timestampUs = proposed > this.lastTimestampUs ? proposed : this.lastTimestampUs;
+    const feeRecipient = this.feeRecipient(req.proposerIndex);
+    const env = this.assembler.envFor({ timestampUs, feeRecipient });
+    const envelope = await this.executor.envelope(this.opts.chainId, this.opts.fork);
+    const builder = new MiniBlockBuilder(req.caps ?? {}, { envelope });
+    const it = this.mempool.pending(exclude);
+    let taken = false;
+    const source = {
+      next: (): ExecTx | undefined => {
+        if (taken) it.shift();
+        const tx = it.peek();
+        taken = tx !== undefined;
+        return tx?.payload;
+      },
+      skip: (): void => {
+        // Did not fit: neither does anything after it from the same sender.
+        it.pop();
+        taken = false;
+      },
+    };
+    const sequence = this.nextSequence + BigInt(req.ancestors.length);
+    const built = await builder.build(env, this.state, source, (receipt, tx) => {
+      this.preconfs.addPreconfirmed(
+        this.receiptData(receipt, tx, { number: env.number, sequence, finality: "preconfirmed" }),
+      );
+    });
+    return built.txs.map((tx) => tx.raw as Uint8Array);
+  }
+
+  /** A preconfirmation another node (the leader) answered for a tx this node forwarded. */
+  acceptPreconfirmation(receipt: ReceiptData): void {
+    this.preconfs.addPreconfirmed({ ...receipt, finality: "preconfirmed" });
+  }
+
+  private receiptData(
+    receipt: Receipt,
+    _tx: ExecTx,
+    at: { number: bigint; sequence: bigint; finality: "preconfirmed" | "committed"; firstLogIndex?: number },
+  ): ReceiptData {
+    const r = receiptFromExecution(receipt, {
+      blockHash: ZERO_HASH,
+      blockNumber: at.number,
+      firstLogIndex: at.firstLogIndex ?? 0,
+      finality: at.finality,
+    });
+    if (receipt.miniBlock === undefined) {
+      r.miniBlockNumber = at.sequence;
+      r.miniBlockIndex = receipt.transactionIndex;
+    }
+    return r;
+  }
+
+  private feeRecipient(proposerIndex: number): Hex {
+    return this.opts.validatorAddresses[proposerIndex] ?? "0x0000000000000000000000000000000000000000";
   }
 
   /**
@@ -225,8 +382,22 @@ export class NodeChain implements RpcBackend {
    * envelope are skipped (and are the same for every node, since all run the same checks).
    */
   applyCommitted(sequence: bigint, block: Block, proposerIndex: number): Promise<void> {
+    if (sequence >= this.nextSequence) this.nextSequence = sequence + 1n;
+    const senders: string[] = [];
+    for (const hash of this.hashesOf(block)) {
+      const sender = this.known.get(hash)?.sender;
+      if (sender === undefined) continue;
+      senders.push(sender);
+      this.committingSenders.set(sender, (this.committingSenders.get(sender) ?? 0) + 1);
+    }
     const run = this.executing.then(() => this.execute(sequence, block, proposerIndex));
-    this.executing = run;
+    this.executing = run.finally(() => {
+      for (const sender of senders) {
+        const left = (this.committingSenders.get(sender) ?? 1) - 1;
+        if (left > 0) this.committingSenders.set(sender, left);
+        else this.committingSenders.delete(sender);
+      }
+    });
     return run;
   }
 
@@ -236,27 +407,64 @@ export class NodeChain implements RpcBackend {
   }
 
   private async execute(sequence: bigint, block: Block, proposerIndex: number): Promise<void> {
-    const txs: ExecTx[] = [];
-    for (const raw of block.payload.txs) {
-      try {
-        // Usually admitted here already (RPC or gossip): reuse that decode and sender recovery.
-        const tx = this.mempool.get(bytesToHex(keccak256(raw)))?.payload ?? this.decode(raw);
-        this.signedByHash.set(tx.exec.hash, tx.signed);
-        txs.push(tx.exec);
-      } catch {
+    const hashes = this.hashesOf(block);
+    const raws = block.payload.txs;
+    const slots: (ExecTx | undefined)[] = hashes.map((h) => this.known.get(h));
+    const missing = slots.flatMap((tx, i) => (tx === undefined ? [i] : []));
+    if (missing.length > 0) {
+      // Never admitted here (a leader's own pool, gossip that did not reach us): decode now.
+      const decoded = await this.decodeMany(missing.map((i) => raws[i]));
+      for (let j = 0; j < missing.length; j++) {
+        const d = decoded[j];
         // A leader may include bytes that do not decode; every node skips them alike.
+        if (!(d instanceof TxRejectedError)) slots[missing[j]] = d;
       }
     }
+    const txs = slots.filter((t): t is ExecTx => t !== undefined);
     // Mini-block timestamps come from leaders' clocks; never let them run backwards.
     const proposed = BigInt(block.payload.timestampUs);
     const timestampUs = proposed > this.lastTimestampUs ? proposed : this.lastTimestampUs;
     this.lastTimestampUs = timestampUs;
-    const feeRecipient =
-      this.opts.validatorAddresses[proposerIndex] ?? "0x0000000000000000000000000000000000000000";
-    const { sealed } = await this.assembler.push({ sequence, timestampUs, feeRecipient, txs });
-    if (sealed) this.indexSealed(sealed);
+    const feeRecipient = this.feeRecipient(proposerIndex);
+    const { sealed, receipts } = await this.assembler.push({ sequence, timestampUs, feeRecipient, txs });
+    if (sealed) {
+      this.indexSealed(sealed);
+      this.openBlockLogs = 0;
+      this.openBlockMiniBlocks = 0;
+    }
+    const indexInBlock = this.openBlockMiniBlocks++;
+    const number = this.assembler.currentNumber();
+    const byHash = new Map(txs.map((t) => [t.hash, t]));
+    const out: ReceiptData[] = [];
+    for (const receipt of receipts) {
+      const r = this.receiptData(receipt, byHash.get(receipt.txHash) as ExecTx, {
+        number,
+        sequence,
+        finality: "committed",
+        firstLogIndex: this.openBlockLogs,
+      });
+      this.openBlockLogs += receipt.logs.length;
+      this.preconfs.addCommitted(r);
+      out.push(r);
+    }
+    for (const hash of this.preconfs.sweep()) this.modules.log?.debug({ hash }, "preconfirmation revoked");
+    if (this.events.miniBlockListeners > 0) {
+      this.events.emitMiniBlock({
+        number: sequence,
+        blockNumber: number,
+        indexInBlock,
+        timestampMicros: timestampUs,
+        gasUsed: receipts.reduce((g, r) => g + r.gasUsed, 0n),
+        transactions: out.map((r) => r.transactionHash),
+        receipts: out,
+        finality: "committed",
+      });
+    }
     if (txs.length > 0) {
-      for (const tx of txs) this.mempool.remove(tx.hash);
+      for (const tx of txs) {
+        this.mempool.remove(tx.hash);
+        this.known.delete(tx.hash);
+      }
       this.mempool.onCommitted(new Set(txs.map((t) => t.sender)));
       this.mempool.setBaseFee(this.assembler.currentBaseFee());
       this.modules.metrics?.mempool.size.set(this.mempool.size);
@@ -313,15 +521,13 @@ export class NodeChain implements RpcBackend {
       firstLogIndex += r.logs.length;
       return out;
     });
-    const txs = sealed.txs.map((tx, i) => {
-      const signed = this.signedByHash.get(tx.hash);
-      this.signedByHash.delete(tx.hash);
-      return transactionFromExecution(tx, signed as TypedTransaction, {
+    const txs = sealed.txs.map((tx, i) =>
+      transactionFromExecution(tx, signatureFromRaw(tx.raw), {
         ...at,
         transactionIndex: i,
         effectiveGasPrice: sealed.receipts[i].effectiveGasPrice,
-      });
-    });
+      }),
+    );
     const block: BlockData = {
       number: h.number,
       hash: sealed.hash,
@@ -343,13 +549,7 @@ export class NodeChain implements RpcBackend {
       finality: "committed",
     };
     this.index.add(block, receipts);
-    for (const r of receipts) {
-      const waiter = this.waiters.get(r.transactionHash);
-      if (waiter) {
-        this.waiters.delete(r.transactionHash);
-        waiter.resolve(r);
-      }
-    }
+    this.preconfs.forgetCommitted(receipts.map((r) => r.transactionHash));
     this.modules.metrics?.execution.evmBlockHeight.set(Number(h.number));
     this.events.emitNewHead(block);
     const logs = receipts.flatMap((r) => r.logs);
@@ -414,7 +614,9 @@ export class NodeChain implements RpcBackend {
     const included = this.index.transaction(hash);
     if (included) return included;
     const pending = this.mempool.get(hash);
-    return pending ? transactionFromExecution(pending.payload.exec, pending.payload.signed, null) : null;
+    return pending
+      ? transactionFromExecution(pending.payload, signatureFromRaw(pending.payload.raw), null)
+      : null;
   }
 
   async getReceipt(hash: Hex): Promise<ReceiptData | null> {
@@ -456,30 +658,29 @@ export class NodeChain implements RpcBackend {
   }
 
   async submitTransaction(raw: Uint8Array): Promise<SubmittedTransaction> {
-    const tx = this.decode(raw);
+    const tx = await this.decode(raw);
     this.admit(tx);
     this.modules.broadcastTx?.(raw);
-    this.events.emitPendingTransaction(transactionFromExecution(tx.exec, tx.signed, null));
-    const committed = this.waitForReceipt(tx.exec.hash);
-    // Until the leader streams preconfirmations, a receipt exists once the block holding it is sealed.
-    return { hash: tx.exec.hash, preconfirmed: committed, committed };
-  }
-
-  private waitForReceipt(hash: Hex): Promise<ReceiptData> {
-    const known = this.index.receipt(hash);
-    if (known) return Promise.resolve(known);
-    if (this.waiters.size >= (this.opts.maxWaiters ?? 10_000)) {
-      return Promise.reject(new RpcError("LIMIT_EXCEEDED", "too many transactions awaiting receipts"));
-    }
-    return new Promise((resolve, reject) => {
-      this.waiters.get(hash)?.reject(new Error("superseded"));
-      this.waiters.set(hash, { resolve, reject });
-    });
-  }
-
-  /** Forgets a waiter the RPC layer gave up on (its own timeout), so waiters stay bounded. */
-  abandonWait(hash: Hex): void {
-    this.waiters.delete(hash);
+    if (this.events.pendingListeners > 0)
+      this.events.emitPendingTransaction(transactionFromExecution(tx, signatureFromRaw(raw), null));
+    const cancels: (() => void)[] = [];
+    const wait = (kind: "preconfirmed" | "committed"): Promise<ReceiptData> => {
+      const w = this.preconfs.wait(tx.hash, kind, this.index.receipt(tx.hash));
+      cancels.push(w.cancel);
+      return w.promise;
+    };
+    return {
+      hash: tx.hash,
+      preconfirmed: () => {
+        const promise = wait("preconfirmed");
+        this.modules.requestPreconfirmation?.(raw, tx.hash);
+        return promise;
+      },
+      committed: () => wait("committed"),
+      abandon: () => {
+        for (const cancel of cancels) cancel();
+      },
+    };
   }
 
   async gasPrice(): Promise<bigint> {
@@ -506,6 +707,17 @@ export class NodeChain implements RpcBackend {
   async validatorSet(epoch: bigint | undefined): Promise<ValidatorSetData | null> {
     return this.modules.validatorSet?.(epoch) ?? null;
   }
+}
+
+const DECODE_REASONS: Record<string, TxRejectionReason> = {
+  TX_MALFORMED: "INVALID_ENCODING",
+  TX_INVALID_SIGNATURE: "INVALID_SIGNATURE",
+  TYPE_NOT_SUPPORTED: "UNSUPPORTED_TYPE",
+};
+
+function toTxOrRejection(result: BatchDecodeResult, _chainId: bigint): ExecTx | TxRejectedError {
+  if (result.ok) return result.tx;
+  return new TxRejectedError(DECODE_REASONS[result.error.code] ?? "INVALID_ENCODING", result.error.message);
 }
 
 function rejection(code: string, message: string): TxRejectedError {

@@ -14,8 +14,11 @@ export interface TxGossipOpts {
 
 export interface TxGossipModules {
   p2p: P2pHost;
-  /** Admits one raw transaction from a peer; throws when the node refuses it. */
-  admit: (raw: Uint8Array) => void;
+  /**
+   * Admits a peer's batch of raw transactions (decoded together, senders recovered in batches);
+   * refusals (already known, stale nonce...) are normal for gossip and not reported.
+   */
+  admitBatch: (raws: Uint8Array[]) => Promise<unknown>;
   log: Log;
 }
 
@@ -53,13 +56,9 @@ export class TxGossip {
         return { result: "accept", value: decoded as Uint8Array[] };
       },
       deliver: (raws) => {
-        for (const raw of raws) {
-          try {
-            this.modules.admit(raw);
-          } catch {
-            // Already known, stale nonce, underpriced...: normal for gossip, nothing to do.
-          }
-        }
+        this.modules.admitBatch(raws).catch((error: unknown) => {
+          this.modules.log.warn({ err: String(error) }, "tx gossip batch admission failed");
+        });
       },
     });
   }

@@ -8,7 +8,6 @@ import {
   type ConsensusOpts,
   initialSafetyData,
 } from "../consensus/index.ts";
-import { DEFAULT_MINI_BLOCK_CAPS } from "../execution/mini-block-builder.ts";
 import type { Hex } from "../execution/types.ts";
 import { connectL1 } from "../l1/clients.ts";
 import { EvidenceSubmitter } from "../l1/evidence-submitter.ts";
@@ -225,6 +224,7 @@ export class ValidatorNode {
           },
         },
         metrics: this.bundle.metrics,
+        log: this.log,
       },
     );
     this.chain = chain;
@@ -265,7 +265,7 @@ export class ValidatorNode {
         core,
         p2p,
         safety,
-        payloads: this.modules.payloads ?? mempoolPayloads(chain),
+        payloads: this.modules.payloads ?? mempoolPayloads(chain, core, this.selfIndex ?? 0),
         onCommit: (blocks, qc) => this.onCommit(blocks, qc),
         onEvidence: (evidence) => {
           this.evidence?.submit(evidence).then(
@@ -281,7 +281,7 @@ export class ValidatorNode {
     host.attach();
     const txGossip = new TxGossip(
       { flushMs: 5, maxBatchBytes: 256 * 1024 },
-      { p2p, admit: (raw) => chain.admit(chain.decode(raw)), log: this.log },
+      { p2p, admitBatch: (raws) => chain.admitRaws(raws), log: this.log },
     );
     this.txGossip = txGossip;
     txGossip.attach();
@@ -401,6 +401,7 @@ export class ValidatorNode {
     await this.rpcServer?.stop();
     await this.metricsServer?.stop();
     await this.p2p?.stop();
+    await this.chain?.close();
     await this.commitLog?.flushed().catch((error: unknown) => {
       this.log.error({ err: String(error) }, "committed blocks were not all written");
     });
@@ -465,23 +466,23 @@ export class ValidatorNode {
   }
 }
 
-/** The leader's mini-block: the mempool's best executable transactions within the caps. */
-function mempoolPayloads(chain: NodeChain): PayloadSource {
+/**
+ * The leader's mini-block: the chain executes the mempool's best transactions as it takes them
+ * (each receipt is a preconfirmation), leaving out senders with transactions in the uncommitted
+ * blocks this proposal extends.
+ */
+function mempoolPayloads(chain: NodeChain, core: ConsensusCore, selfIndex: number): PayloadSource {
   return {
-    build: async () => ({
-      payload: {
-        timestampUs: Date.now() * 1000,
-        l1OriginNumber: 0,
-        l1OriginHash: new Uint8Array(32),
-        deposits: [],
-        txs: chain.selectForPayload({
-          maxTxs: DEFAULT_MINI_BLOCK_CAPS.count,
-          maxBytes: DEFAULT_MINI_BLOCK_CAPS.bytes,
-          gas: DEFAULT_MINI_BLOCK_CAPS.gas,
-        }),
-      },
-      stateBlockNumber: 0,
-      stateRoot: new Uint8Array(32),
-    }),
+    build: async (req) => {
+      const { committedRound } = core.status();
+      const ancestors = core.blocksForFetch(req.epoch, committedRound, req.parentRoot);
+      const timestampUs = Date.now() * 1000;
+      const txs = await chain.buildPayload({ timestampUs, proposerIndex: selfIndex, ancestors });
+      return {
+        payload: { timestampUs, l1OriginNumber: 0, l1OriginHash: new Uint8Array(32), deposits: [], txs },
+        stateBlockNumber: 0,
+        stateRoot: new Uint8Array(32),
+      };
+    },
   };
 }

@@ -172,10 +172,16 @@ export interface FeeHistoryData {
 
 export interface SubmittedTransaction {
   hash: Hex;
-  /** Resolves with the receipt once the leader executed the tx into an open mini-block. */
-  preconfirmed: Promise<ReceiptData>;
-  /** Resolves with the receipt once the tx's mini-block is committed by the quorum. */
-  committed: Promise<ReceiptData>;
+  /**
+   * Starts waiting for the preconfirmation: resolves with the receipt once the leader executed the
+   * tx into its open mini-block (or, if that news is missed, once the mini-block is committed).
+   * A wait is created only when asked for, so plain submissions hold no waiter.
+   */
+  preconfirmed(): Promise<ReceiptData>;
+  /** Starts waiting for the receipt of the tx's mini-block once the quorum committed it. */
+  committed(): Promise<ReceiptData>;
+  /** Gives up a wait started here (the RPC layer's own timeout), so waiters stay bounded. */
+  abandon?(): void;
 }
 
 export interface ConsensusStatusData {

@@ -357,7 +357,7 @@ export class DevChain implements RpcBackend {
     const run = this.queue.then(() => this.include(raw));
     this.queue = run.catch(() => {});
     const receipt = await run;
-    const done = Promise.resolve(receipt);
+    const done = (): Promise<ReceiptData> => Promise.resolve(receipt);
     return { hash: receipt.transactionHash, preconfirmed: done, committed: done };
   }
 

@@ -43,6 +43,14 @@ export class EventHub implements ChainEvents {
     fire(this.miniBlocks, miniBlock);
   }
 
+  /** Producers skip building events nobody listens to. */
+  get pendingListeners(): number {
+    return this.pending.size;
+  }
+  get miniBlockListeners(): number {
+    return this.miniBlocks.size;
+  }
+
   get listenerCount(): number {
     return this.heads.size + this.logs.size + this.pending.size + this.miniBlocks.size;
   }

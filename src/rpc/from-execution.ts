@@ -1,4 +1,3 @@
-import type { TypedTransaction } from "@ethereumjs/tx";
 import { bytesToHex } from "../execution/hex.ts";
 import type { ExecTx, Log, Receipt } from "../execution/types.ts";
 import type { Finality, LogData, ReceiptData, TransactionData } from "./backend.ts";
@@ -60,13 +59,20 @@ export function receiptFromExecution(
   };
 }
 
+/** The signature values RPC shows (an @ethereumjs/tx object fits, and so does `signatureFromRaw`). */
+export interface TxSignature {
+  v?: bigint;
+  r?: bigint;
+  s?: bigint;
+}
+
 /**
  * A transaction as RPC shows it: the ExecTx plus the signature from the decoded envelope.
  * `position` is null while the tx is pending; `effectiveGasPrice` once it is included.
  */
 export function transactionFromExecution(
   tx: ExecTx,
-  signed: TypedTransaction,
+  signed: TxSignature,
   position: (BlockPosition & { transactionIndex: number; effectiveGasPrice: bigint }) | null,
 ): TransactionData {
   const out: TransactionData = {

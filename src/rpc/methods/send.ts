@@ -23,11 +23,7 @@ export function sendMethods(deps: MethodDeps): MethodGroup {
     if (raw.length <= 2)
       throw new RpcError("INVALID_PARAMS", "invalid argument 0 (transaction): empty transaction");
     try {
-      const submitted = await backend.submitTransaction(hexToBytes(raw));
-      // Whoever does not wait on these must not leave rejections unhandled.
-      submitted.preconfirmed.catch(() => {});
-      submitted.committed.catch(() => {});
-      return submitted;
+      return await backend.submitTransaction(hexToBytes(raw));
     } catch (error) {
       const expected = expectedNonceOf(error);
       if (nonceGapCode && expected !== null) {
@@ -42,7 +38,7 @@ export function sendMethods(deps: MethodDeps): MethodGroup {
   }
 
   async function waitFor(
-    hash: `0x${string}`,
+    tx: SubmittedTransaction,
     receipt: Promise<ReceiptData>,
     requested: bigint | undefined,
     what: string,
@@ -58,12 +54,13 @@ export function sendMethods(deps: MethodDeps): MethodGroup {
         throw new RpcError(
           "SYNC_TIMEOUT",
           `the transaction was added to the pool but was not ${what} within ${ms} ms`,
-          hash,
+          tx.hash,
         );
       }
       return formatReceipt(outcome);
     } finally {
       clearTimeout(timer);
+      tx.abandon?.();
     }
   }
 
@@ -71,11 +68,11 @@ export function sendMethods(deps: MethodDeps): MethodGroup {
     eth_sendRawTransaction: defineMethod([rawTx], async ([raw]) => (await submit(raw, false)).hash),
     realtime_sendRawTransaction: defineMethod([rawTx, timeout], async ([raw, ms]) => {
       const tx = await submit(raw, true);
-      return waitFor(tx.hash, tx.preconfirmed, ms, "preconfirmed");
+      return waitFor(tx, tx.preconfirmed(), ms, "preconfirmed");
     }),
     eth_sendRawTransactionSync: defineMethod([rawTx, timeout], async ([raw, ms]) => {
       const tx = await submit(raw, true);
-      return waitFor(tx.hash, tx.committed, ms, "committed");
+      return waitFor(tx, tx.committed(), ms, "committed");
     }),
   };
 }

@@ -1,5 +1,5 @@
 import { privateKeyToAccount } from "viem/accounts";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { NodeChain } from "../../../src/node/node-chain.ts";
 import { TxRejectedError } from "../../../src/rpc/errors.ts";
 import type { Block } from "../../../src/types/index.ts";
@@ -53,8 +53,13 @@ async function transfer(nonce: number, value: bigint): Promise<Uint8Array> {
   return Buffer.from(signed.slice(2), "hex");
 }
 
+const open: NodeChain[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((c) => c.close()));
+});
+
 async function newChain(): Promise<NodeChain> {
-  return NodeChain.create({
+  const chain = await NodeChain.create({
     chainId: BigInt(CHAIN_ID),
     fork: "prague",
     gasLimit: 30_000_000n,
@@ -62,7 +67,10 @@ async function newChain(): Promise<NodeChain> {
     alloc: [{ address: SENDER, balance: 10n ** 21n }],
     blockTimeUs: 1_000_000n,
     validatorAddresses: ["0x00000000000000000000000000000000000000f1"],
+    recoveryWorkers: 1,
   });
+  open.push(chain);
+  return chain;
 }
 
 describe("NodeChain", () => {
@@ -76,11 +84,15 @@ describe("NodeChain", () => {
 
     const t0 = GENESIS_MS * 1000 + 10_000;
     await chain.applyCommitted(0n, block(t0, payload), 0);
+    // The committed receipt exists as soon as the mini-block executed, before its EVM block seals.
+    const receipt = await submitted.committed();
+    expect(receipt).toMatchObject({ status: 1, blockNumber: 1n, finality: "committed", miniBlockNumber: 0n });
+    expect(await chain.getReceipt(submitted.hash)).toBeNull();
     // The EVM block seals when a mini-block past its 1 s window arrives.
     await chain.applyCommitted(1n, block(t0 + 1_100_000, []), 0);
-    const receipt = await submitted.committed;
-    expect(receipt.status).toBe(1);
-    expect(receipt.blockNumber).toBe(1n);
+    expect((await chain.getReceipt(submitted.hash))?.blockHash).toBe(
+      (await chain.getBlockByNumber(1n))?.hash,
+    );
     expect(await chain.getBalance("0x000000000000000000000000000000000000dead", 1n)).toBe(12345n);
     expect(chain.mempool.size).toBe(0);
     expect(chain.heads().committed).toBe(1n);
@@ -123,5 +135,84 @@ describe("NodeChain", () => {
     await chain.applyCommitted(1n, block(t0 + 1_100_000, []), 0);
     await expect(chain.getBalance(SENDER, 0n)).rejects.toThrow(/not kept/);
     expect(await chain.getBalance(SENDER, 1n)).toBe(10n ** 21n);
+  });
+
+  it("the leader executes while it builds: each receipt is a preconfirmation that the committed execution confirms", async () => {
+    const leader = await newChain();
+    const follower = await newChain();
+    const raws = [await transfer(0, 5n), await transfer(1, 6n)];
+    const submitted = await Promise.all(raws.map((r) => leader.submitTransaction(r)));
+    const waits = submitted.map((s) => s.preconfirmed());
+    const t0 = GENESIS_MS * 1000 + 10_000;
+    const payload = await leader.buildPayload({ timestampUs: t0, proposerIndex: 0, ancestors: [] });
+    expect(payload).toEqual(raws);
+    const pre = await Promise.all(waits);
+    expect(pre.map((r) => [r.finality, r.status, r.gasUsed, r.miniBlockIndex])).toEqual([
+      ["preconfirmed", 1, 21_000n, 0],
+      ["preconfirmed", 1, 21_000n, 1],
+    ]);
+    // Building changed no canonical state: the balance moves only when the mini-block commits.
+    expect(await leader.getBalance("0x000000000000000000000000000000000000dead", 0n)).toBe(0n);
+    const committed = block(t0, payload);
+    await leader.applyCommitted(0n, committed, 0);
+    await follower.applyCommitted(0n, committed, 0);
+    const onFollower = await Promise.all(submitted.map((s) => follower.preconfs.committedReceipt(s.hash)));
+    const onLeader = await Promise.all(submitted.map((s) => s.committed()));
+    expect(onLeader.map((r) => [r.status, r.gasUsed])).toEqual(pre.map((r) => [r.status, r.gasUsed]));
+    expect(onFollower).toEqual(onLeader);
+    expect(leader.preconfs.mismatches).toBe(0);
+    expect(await follower.getBalance("0x000000000000000000000000000000000000dead", 0n)).toBe(11n);
+  });
+
+  it("leaves out senders whose transactions sit in uncommitted ancestors, and takes them once committed", async () => {
+    const chain = await newChain();
+    const first = await transfer(0, 1n);
+    await chain.submitTransaction(first);
+    const t0 = GENESIS_MS * 1000 + 10_000;
+    const parent = block(t0, [first]);
+    await chain.submitTransaction(await transfer(1, 1n));
+    expect(await chain.buildPayload({ timestampUs: t0 + 1, proposerIndex: 0, ancestors: [parent] })).toEqual(
+      [],
+    );
+    await chain.applyCommitted(0n, parent, 0);
+    const next = await chain.buildPayload({ timestampUs: t0 + 2, proposerIndex: 0, ancestors: [] });
+    expect(next).toHaveLength(1);
+  });
+
+  it("decodes at execution what it never admitted, and skips bytes that do not decode", async () => {
+    const chain = await newChain();
+    const raw = await transfer(0, 7n);
+    const t0 = GENESIS_MS * 1000 + 10_000;
+    await chain.applyCommitted(0n, block(t0, [new Uint8Array([0xc0]), raw]), 0);
+    expect(await chain.getBalance("0x000000000000000000000000000000000000dead", 0n)).toBe(7n);
+    expect(await chain.getTransactionCount(SENDER, 0n)).toBe(1n);
+  });
+
+  it("revokes a preconfirmation whose mini-block never commits; the transaction stays in the pool", async () => {
+    let now = 1_000;
+    const chain = await NodeChain.create(
+      {
+        chainId: BigInt(CHAIN_ID),
+        fork: "prague",
+        gasLimit: 30_000_000n,
+        genesisTimestampMs: GENESIS_MS,
+        alloc: [{ address: SENDER, balance: 10n ** 21n }],
+        blockTimeUs: 1_000_000n,
+        validatorAddresses: ["0x00000000000000000000000000000000000000f1"],
+        recoveryWorkers: 1,
+        preconf: { preconfTtlMs: 100 },
+      },
+      { now: () => now },
+    );
+    open.push(chain);
+    const s = await chain.submitTransaction(await transfer(0, 1n));
+    const t0 = GENESIS_MS * 1000 + 10_000;
+    await chain.buildPayload({ timestampUs: t0, proposerIndex: 0, ancestors: [] });
+    expect(chain.preconfs.preconfirmed(s.hash)?.finality).toBe("preconfirmed");
+    now += 500;
+    await chain.applyCommitted(0n, block(t0, []), 0);
+    expect(chain.preconfs.preconfirmed(s.hash)).toBeUndefined();
+    expect(chain.preconfs.revoked).toBe(1);
+    expect(chain.mempool.has(s.hash)).toBe(true);
   });
 });

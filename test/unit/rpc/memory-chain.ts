@@ -446,7 +446,11 @@ export class MemoryChain implements RpcBackend {
     this.pool.push({ tx, waiter });
     for (const fn of this.listeners.pending) fn(tx);
     if (this.autoMine) this.mine();
-    return { hash, preconfirmed: waiter.preconfirmed.promise, committed: waiter.committed.promise };
+    return {
+      hash,
+      preconfirmed: () => waiter.preconfirmed.promise,
+      committed: () => waiter.committed.promise,
+    };
   }
 
   async gasPrice(): Promise<bigint> {
