@@ -14,10 +14,15 @@ import type { EVM } from "@ethereumjs/evm";
 
 interface RunStateLike {
   stack: { popN(n: number): bigint[]; pop(): bigint; push(v: bigint): void };
-  memory: { write(offset: number, size: number, value: Uint8Array): void };
+  memory: {
+    write(offset: number, size: number, value: Uint8Array): void;
+    read(offset: number, size: number): Uint8Array;
+  };
+  opCode: number;
   interpreter: {
     storageLoad(key: Uint8Array): Promise<Uint8Array>;
     storageStore(key: Uint8Array, value: Uint8Array): Promise<void>;
+    log(data: Uint8Array, topicsCount: number, topics: Uint8Array[]): void;
     _evm: { common: { isActivatedEIP(eip: number): boolean } };
   };
 }
@@ -29,13 +34,33 @@ interface OpcodeEntry {
 
 const MASK64 = (1n << 64n) - 1n;
 
-/** The 32-byte big-endian form of a 256-bit word, written into `out`. */
+const MASK128 = (1n << 128n) - 1n;
+const WORD = new Uint8Array(32);
+const WORD_VIEW = new DataView(WORD.buffer);
+
+/**
+ * The 32-byte big-endian form of a 256-bit word, written into `out`. Words below 2^64 or 2^128
+ * (offsets, amounts, most values) take one or two limb writes.
+ */
 export function writeWord(word: bigint, out: Uint8Array): Uint8Array {
-  const view = new DataView(out.buffer, out.byteOffset, 32);
-  view.setBigUint64(24, word & MASK64);
-  view.setBigUint64(16, (word >> 64n) & MASK64);
-  view.setBigUint64(8, (word >> 128n) & MASK64);
-  view.setBigUint64(0, (word >> 192n) & MASK64);
+  const view = WORD_VIEW;
+  if (word <= MASK64) {
+    view.setBigUint64(0, 0n);
+    view.setBigUint64(8, 0n);
+    view.setBigUint64(16, 0n);
+    view.setBigUint64(24, word);
+  } else if (word <= MASK128) {
+    view.setBigUint64(0, 0n);
+    view.setBigUint64(8, 0n);
+    view.setBigUint64(16, word >> 64n);
+    view.setBigUint64(24, BigInt.asUintN(64, word));
+  } else {
+    view.setBigUint64(0, word >> 192n);
+    view.setBigUint64(8, BigInt.asUintN(64, word >> 128n));
+    view.setBigUint64(16, BigInt.asUintN(64, word >> 64n));
+    view.setBigUint64(24, BigInt.asUintN(64, word));
+  }
+  out.set(WORD);
   return out;
 }
 
@@ -72,9 +97,10 @@ export function installFastOpcodes(evm: EVM): void {
   if (
     mstore?.opcodeInfo.name !== "MSTORE" ||
     sload?.opcodeInfo.name !== "SLOAD" ||
-    sstore?.opcodeInfo.name !== "SSTORE"
+    sstore?.opcodeInfo.name !== "SSTORE" ||
+    map[0xa0]?.opcodeInfo.name !== "LOG"
   ) {
-    throw new Error("unexpected @ethereumjs/evm opcode table: MSTORE/SLOAD/SSTORE not where expected");
+    throw new Error("unexpected @ethereumjs/evm opcode table: MSTORE/SLOAD/SSTORE/LOG not where expected");
   }
   mstore.opHandler = (runState: RunStateLike): void => {
     const [offset, word] = runState.stack.popN(2);
@@ -97,4 +123,16 @@ export function installFastOpcodes(evm: EVM): void {
     const [key, val] = runState.stack.popN(2);
     await runState.interpreter.storageStore(writeWord(key, new Uint8Array(32)), minimalBytes(val));
   };
+  // LOG0-4: topics as 32-byte words without hex strings (the gas rule ran before).
+  const log = (runState: RunStateLike): void => {
+    const [memOffset, memLength] = runState.stack.popN(2);
+    const topicsCount = runState.opCode - 0xa0;
+    const topics = runState.stack.popN(topicsCount);
+    const topicsBuf: Uint8Array[] = new Array(topicsCount);
+    for (let i = 0; i < topicsCount; i++) topicsBuf[i] = writeWord(topics[i], new Uint8Array(32));
+    const data =
+      memLength === 0n ? new Uint8Array(0) : runState.memory.read(Number(memOffset), Number(memLength));
+    runState.interpreter.log(data, topicsCount, topicsBuf);
+  };
+  for (let op = 0xa0; op <= 0xa4; op++) map[op].opHandler = log;
 }

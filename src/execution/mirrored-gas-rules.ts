@@ -1,4 +1,4 @@
-import { minimalBytes, writeWord } from "./fast-opcodes.ts";
+import { writeWord } from "./fast-opcodes.ts";
 
 /**
  * Copies of @ethereumjs/evm 10.1.3's dynamic gas rules (opcodes/gas.js) that the step loop
@@ -192,14 +192,9 @@ function mirroredGasRules(m: GasModules): MirroredRules {
       const keyBytes = writeWord(key, new Uint8Array(32));
       const current = m.setLengthLeftStorage(await rs.interpreter.storageLoad(keyBytes, false, false));
       const original = m.setLengthLeftStorage(await rs.interpreter.storageLoad(keyBytes, true, false));
-      gas += m.updateSstoreGasEIP2200(
-        rs,
-        current,
-        original,
-        m.setLengthLeftStorage(minimalBytes(val)),
-        keyBytes,
-        common,
-      );
+      // setLengthLeftStorage's form of the new value: empty for 0, else the 32-byte word.
+      const value = val === 0n ? new Uint8Array(0) : writeWord(val, new Uint8Array(32));
+      gas += m.updateSstoreGasEIP2200(rs, current, original, value, keyBytes, common);
       if (common.isActivatedEIP(2929)) gas += m.accessStorageEIP2929(rs, keyBytes, true, common, true);
       return gas;
     });
