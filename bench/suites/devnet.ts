@@ -1,15 +1,29 @@
-import type { ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { type ChildProcess, spawn } from "node:child_process";
+import { closeSync, mkdtempSync, openSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { metricValue, scrapeMetrics } from "../../src/node/devnet-metrics.ts";
-import { spawnNode, stopProcess } from "../../src/node/devnet-process.ts";
+import { type NodeProcessOptions, nodeArgs, spawnNode, stopProcess } from "../../src/node/devnet-process.ts";
 import { createLocalNetwork } from "../../src/node/local-network.ts";
 import { type BenchResult, progress } from "../harness.ts";
 
 const VALIDATORS = 4;
 const MEASURE_S = Number(process.env.DEVNET_BENCH_SECONDS ?? 20);
 const HISTOGRAM = "megaseq_consensus_commit_latency_seconds";
+/** Set: node 0 runs under V8's CPU profiler, the profile lands here when it exits. */
+const PROFILE_DIR = process.env.DEVNET_PROFILE_DIR;
+const CPU_METRIC = "megaseq_process_cpu_seconds_total";
+
+function spawnProfiled(opts: NodeProcessOptions, profileDir: string): ChildProcess {
+  const fd = openSync(opts.logFile, "a");
+  try {
+    return spawn(process.execPath, ["--cpu-prof", "--cpu-prof-dir", profileDir, ...nodeArgs(opts)], {
+      stdio: ["ignore", fd, fd],
+    });
+  } finally {
+    closeSync(fd);
+  }
+}
 
 /** Cumulative bucket counts of the commit-latency histogram, summed over nodes, by upper bound (s). */
 function buckets(texts: string[]): Map<number, number> {
@@ -47,9 +61,13 @@ function histogramPercentile(before: Map<number, number>, after: Map<number, num
   return Number.NaN;
 }
 
-async function snapshot(urls: string[]): Promise<{ texts: string[]; heights: number[] }> {
+async function snapshot(urls: string[]): Promise<{ texts: string[]; heights: number[]; cpu: number[] }> {
   const texts = (await Promise.all(urls.map((u) => scrapeMetrics(u, 5_000)))).map((t) => t ?? "");
-  return { texts, heights: texts.map((t) => metricValue(t, "megaseq_consensus_committed_height") ?? 0) };
+  return {
+    texts,
+    heights: texts.map((t) => metricValue(t, "megaseq_consensus_committed_height") ?? 0),
+    cpu: texts.map((t) => metricValue(t, CPU_METRIC) ?? 0),
+  };
 }
 
 /**
@@ -67,8 +85,12 @@ export async function run(): Promise<BenchResult> {
       consensus: { baseTimeoutMs: 500, maxTimeoutMs: 4_000 },
     });
     for (const v of net.validators) {
+      const spawnOne =
+        v === net.validators[0] && PROFILE_DIR
+          ? (o: NodeProcessOptions) => spawnProfiled(o, PROFILE_DIR)
+          : spawnNode;
       children.push(
-        spawnNode({
+        spawnOne({
           genesisFile: net.genesisFile,
           dataDir: v.dataDir,
           keystoreFile: v.keystoreFile,
@@ -102,14 +124,20 @@ export async function run(): Promise<BenchResult> {
     const p50 = histogramPercentile(b0, b1, 50);
     const p99 = histogramPercentile(b0, b1, 99);
     const blocksPerS = perNode.reduce((a, b) => a + b, 0) / perNode.length;
+    // CPU per committed mini-block, all four processes together: what a round costs this machine,
+    // a figure that the neighbours' load disturbs much less than the latency.
+    const cpuSeconds = after.cpu.reduce((a, c, i) => a + c - before.cpu[i], 0);
+    const blocks = after.heights[0] - before.heights[0];
+    const cpuMsPerBlock = blocks > 0 ? (cpuSeconds * 1000) / blocks : Number.NaN;
     progress(
-      `committed ${blocksPerS.toFixed(1)} mini-blocks/s per node; commit latency p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms`,
+      `committed ${blocksPerS.toFixed(1)} mini-blocks/s per node; commit latency p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms; ${cpuMsPerBlock.toFixed(2)} CPU ms per block (4 nodes)`,
     );
     return {
       metrics: {
         committed_blocks_per_s: blocksPerS,
         commit_latency_p50_ms: p50,
         commit_latency_p99_ms: p99,
+        cpu_ms_per_block_all_nodes: cpuMsPerBlock,
       },
       ratios: { slowest_vs_fastest_node: Math.min(...perNode) / Math.max(...perNode) },
       details: {

@@ -12,7 +12,7 @@ import {
 } from "../types/index.ts";
 import { bytesEqual, toHex } from "./bytes.ts";
 import { buildRotation } from "./leader-schedule.ts";
-import type { SafetyRules, SignatureScheme, ValidatorInfo } from "./types.ts";
+import type { SafetyRules, SignatureCheck, SignatureScheme, ValidatorInfo } from "./types.ts";
 
 const CERT_CACHE_LIMIT = 1024;
 
@@ -93,64 +93,102 @@ export class Committee {
   }
 
   checkQc(qc: QuorumCertificate): CertCheck {
-    if (qc.epoch !== this.epoch) return "bad_shape";
+    const plan = this.qcSignatureSet(qc);
+    if (plan.check !== "ok" || plan.set === null) return plan.check;
+    const ok = this.scheme.fastAggregateVerify(plan.set.publicKeys, plan.set.messages[0], qc.signature);
+    if (!ok) return "bad_signature";
+    this.remember(this.qcKey(qc));
+    return "ok";
+  }
+
+  /**
+   * Shape and quorum of a QC, and the signature set still to check (null: the genesis QC, or one
+   * already verified here). Lets a host verify the pairing elsewhere, batched with other sets.
+   */
+  qcSignatureSet(qc: QuorumCertificate): { check: CertCheck; set: SignatureCheck | null } {
+    if (qc.epoch !== this.epoch) return { check: "bad_shape", set: null };
     if (qc.round === 0) {
       // The only round-0 QC is the genesis one: no signers, zero signature, the known root.
       const ok =
         bytesEqual(qc.blockRoot, this.genesisRoot) &&
         qc.signers.getTrueBitIndexes().length === 0 &&
         qc.signature.every((b) => b === 0);
-      return ok ? "ok" : "bad_shape";
+      return { check: ok ? "ok" : "bad_shape", set: null };
     }
     const signers = this.signerIndices(qc.signers);
-    if (signers === null || signers.length === 0) return "bad_shape";
-    if (!this.isQuorum(this.powerOf(signers))) return "no_quorum";
-    const key = this.qcKey(qc);
-    if (this.verified.has(key)) return "ok";
+    if (signers === null || signers.length === 0) return { check: "bad_shape", set: null };
+    if (!this.isQuorum(this.powerOf(signers))) return { check: "no_quorum", set: null };
+    if (this.verified.has(this.qcKey(qc))) return { check: "ok", set: null };
     const message = signingRootOfVote(this.chainId, {
       epoch: qc.epoch,
       round: qc.round,
       blockRoot: qc.blockRoot,
     });
-    const ok = this.scheme.fastAggregateVerify(
-      signers.map((i) => this.pubkey(i)),
-      message,
-      qc.signature,
-    );
-    if (!ok) return "bad_signature";
-    this.remember(key);
-    return "ok";
+    return {
+      check: "ok",
+      set: {
+        kind: "aggregate",
+        publicKeys: signers.map((i) => this.pubkey(i)),
+        messages: [message],
+        signature: qc.signature,
+      },
+    };
   }
 
   checkTc(tc: TimeoutCertificate): CertCheck {
-    if (tc.epoch !== this.epoch || tc.round === 0) return "bad_shape";
-    const signers = this.signerIndices(tc.signers);
-    if (signers === null || signers.length === 0 || signers.length !== tc.highQcRounds.length)
-      return "bad_shape";
-    if (tc.highQcRounds.some((h) => h >= tc.round)) return "bad_shape";
-    if (!this.isQuorum(this.powerOf(signers))) return "no_quorum";
-    const key = `t/${tc.round}/${tc.highQcRounds.join(",")}/${toHex(tc.signers.uint8Array)}/${toHex(tc.signature)}`;
-    if (this.verified.has(key)) return "ok";
-    const messages = tc.highQcRounds.map((highQcRound) =>
-      signingRootOfTimeout(this.chainId, { epoch: tc.epoch, round: tc.round, highQcRound }),
-    );
-    const ok = this.scheme.aggregateVerify(
-      signers.map((i) => this.pubkey(i)),
-      messages,
-      tc.signature,
-    );
+    const plan = this.tcSignatureSet(tc);
+    if (plan.check !== "ok" || plan.set === null) return plan.check;
+    const ok = this.scheme.aggregateVerify(plan.set.publicKeys, plan.set.messages, tc.signature);
     if (!ok) return "bad_signature";
-    this.remember(key);
+    this.remember(this.tcKey(tc));
     return "ok";
   }
 
-  /** Marks a QC this node aggregated from individually or aggregate-verified votes. */
+  /** Shape and quorum of a TC, and the signature set still to check (null: verified here before). */
+  tcSignatureSet(tc: TimeoutCertificate): { check: CertCheck; set: SignatureCheck | null } {
+    if (tc.epoch !== this.epoch || tc.round === 0) return { check: "bad_shape", set: null };
+    const signers = this.signerIndices(tc.signers);
+    if (signers === null || signers.length === 0 || signers.length !== tc.highQcRounds.length)
+      return { check: "bad_shape", set: null };
+    if (tc.highQcRounds.some((h) => h >= tc.round)) return { check: "bad_shape", set: null };
+    if (!this.isQuorum(this.powerOf(signers))) return { check: "no_quorum", set: null };
+    if (this.verified.has(this.tcKey(tc))) return { check: "ok", set: null };
+    const messages = tc.highQcRounds.map((highQcRound) =>
+      signingRootOfTimeout(this.chainId, { epoch: tc.epoch, round: tc.round, highQcRound }),
+    );
+    return {
+      check: "ok",
+      set: {
+        kind: "multiMessage",
+        publicKeys: signers.map((i) => this.pubkey(i)),
+        messages,
+        signature: tc.signature,
+      },
+    };
+  }
+
+  /**
+   * Marks a TC as verified: one this node aggregated from verified timeouts, or one whose
+   * signature set (tcSignatureSet) the host verified. Shape and quorum are still checked on use.
+   */
+  trustTc(tc: TimeoutCertificate): void {
+    this.remember(this.tcKey(tc));
+  }
+
+  /**
+   * Marks a QC as verified: one this node aggregated from verified votes, or one whose signature
+   * set (qcSignatureSet) the host verified. Shape and quorum are still checked on use.
+   */
   trustQc(qc: QuorumCertificate): void {
     this.remember(this.qcKey(qc));
   }
 
   private qcKey(qc: QuorumCertificate): string {
     return `q/${qc.round}/${toHex(qc.blockRoot)}/${toHex(qc.signers.uint8Array)}/${toHex(qc.signature)}`;
+  }
+
+  private tcKey(tc: TimeoutCertificate): string {
+    return `t/${tc.round}/${tc.highQcRounds.join(",")}/${toHex(tc.signers.uint8Array)}/${toHex(tc.signature)}`;
   }
 
   private remember(key: string): void {

@@ -30,6 +30,7 @@ import { bytesEqual, toHex } from "./bytes.ts";
 import { type CertCheck, Committee, maxHighQcRound } from "./committee.ts";
 import { EquivocationDetector } from "./equivocation.ts";
 import { ConsensusError } from "./errors.ts";
+import { gossipCheck } from "./gossip-check.ts";
 import { leaderFor, placeTerm, type TermPlacement } from "./leader-schedule.ts";
 import { initialSafetyData, JolteonSafetyRules } from "./safety-rules.ts";
 import { TimeoutCollector } from "./timeout-collector.ts";
@@ -43,6 +44,7 @@ import type {
   CoreSnapshot,
   DropReason,
   Effect,
+  GossipCheck,
   SafetyData,
   SafetyRules,
   ValidatorInfo,
@@ -79,7 +81,9 @@ function emptyPayload(): MiniBlockPayload {
 }
 
 function cloneSafety(d: SafetyData): SafetyData {
-  return { ...d };
+  // Records written before proposalReservedRound existed lack it: their proposals were covered
+  // by lastVotedRound, which maybePropose checks anyway.
+  return { ...d, proposalReservedRound: d.proposalReservedRound ?? 0 };
 }
 
 export class ConsensusCore {
@@ -117,6 +121,10 @@ export class ConsensusCore {
   private nextValidators: readonly ValidatorInfo[] | null = null;
 
   private persistSeq = 0;
+  /** Highest persist seq the host acknowledged (durable). */
+  private ackedSeq = 0;
+  /** The round this node reserved for its next proposal, and the persist that made that durable. */
+  private reservation: { round: number; seq: number } | null = null;
   private held: HeldRelease[] = [];
   private readonly drops: Partial<Record<DropReason, number>> = {};
   private out: Effect[] = [];
@@ -162,6 +170,8 @@ export class ConsensusCore {
       restoredSafety !== undefined && restoredSafety.epoch === epoch
         ? cloneSafety(restoredSafety)
         : initialSafetyData(epoch);
+    // A proposal this node may have sent before a crash is never followed by a second one.
+    this.lastProposedRound = this.safety.proposalReservedRound;
 
     this.votes = new VoteCollector(modules.scheme);
     this.timeouts = new TimeoutCollector(modules.scheme);
@@ -296,6 +306,28 @@ export class ConsensusCore {
     return { ...this.drops };
   }
 
+  /**
+   * What a host's gossip validator should do with `message` now: reject it, ignore it, or verify
+   * the returned signature sets (then deliver it with `verified: true`). Changes no state.
+   */
+  gossipCheck(message: ConsensusMessage): GossipCheck {
+    if (this.epochEnded !== null && this.nextValidators === null) {
+      // Between epochs: this epoch's messages are history, the next set is not known yet.
+      const epoch = messageEpoch(message);
+      if (epoch === this.committee.epoch || epoch === this.committee.epoch + 1)
+        return { verdict: "ignore", reason: epoch === this.committee.epoch ? "stale_round" : "future_epoch" };
+    }
+    return gossipCheck(
+      {
+        committee: this.committee,
+        committedRound: this.committedRound,
+        round: this.round,
+        maxRoundsAhead: this.limits.maxRoundsAhead,
+      },
+      message,
+    );
+  }
+
   /** The leader of the round after `round` when it extends the block `root` (for hosts/tests). */
   leaderAfterBlock(root: Uint8Array): number | null {
     const node = this.tree.get(root);
@@ -320,12 +352,13 @@ export class ConsensusCore {
     this.out.push(effect);
   }
 
-  /** Updates safety data and holds `release` until the host acks the write. */
-  private persist(data: SafetyData, release: (() => void) | null): void {
+  /** Updates safety data and holds `release` until the host acks the write; returns its seq. */
+  private persist(data: SafetyData, release: (() => void) | null): number {
     this.safety = data;
     const seq = ++this.persistSeq;
     this.out.push({ type: "persistSafety", seq, data: cloneSafety(data) });
     if (release !== null) this.held.push({ seq, release });
+    return seq;
   }
 
   private onSafetyPersisted(input: Extract<ConsensusInput, { type: "safetyPersisted" }>): void {
@@ -333,6 +366,7 @@ export class ConsensusCore {
       this.drop("unexpected_ack", input, null);
       return;
     }
+    if (input.seq > this.ackedSeq) this.ackedSeq = input.seq;
     const ready = this.held.filter((h) => h.seq <= input.seq);
     this.held = this.held.filter((h) => h.seq > input.seq);
     for (const h of ready) h.release();
@@ -487,6 +521,12 @@ export class ConsensusCore {
 
   // ---------------------------------------------------------------- certificates
 
+  /** Certificates the host verified with the message that carries them (input `verified`). */
+  private trustCertificates(qc: QuorumCertificate, tc: readonly TimeoutCertificate[]): void {
+    this.committee.trustQc(qc);
+    for (const t of tc) this.committee.trustTc(t);
+  }
+
   /** Verifies a QC and lets it advance high QC, commits and the round. */
   private processQc(qc: QuorumCertificate, from: number | null): CertCheck {
     const check = this.committee.checkQc(qc);
@@ -605,6 +645,7 @@ export class ConsensusCore {
     this.timeoutSeen = new EquivocationDetector(this.limits.maxEquivocationRecords);
     this.pendingProposals.clear();
     this.lastProposedRound = 0;
+    this.reservation = null;
     this.payloadRequestedRound = 0;
     this.timeoutSentRound = 0;
     this.fetchInFlight = null;
@@ -719,6 +760,7 @@ export class ConsensusCore {
       this.drop("bad_signature", inp, from);
       return;
     }
+    if (verified) this.trustCertificates(block.justify.qc, block.justify.tc);
     const seen = this.proposalSeen.observe(h.proposerIndex, h.round, {
       rootHex: toHex(root),
       message: h,
@@ -847,17 +889,21 @@ export class ConsensusCore {
       signature: this.modules.signer.sign(signingRootOfVote(this.opts.chainId, vote)),
     };
     const nextLeader = this.leaderOf(node, h.round + 1);
+    const reserve = nextLeader === this.self && this.safety.proposalReservedRound < h.round + 1;
     const next: SafetyData = {
       ...this.safety,
       lastVotedRound: h.round,
       oneChainRound: Math.max(this.safety.oneChainRound, block.justify.qc.round),
       lastVote: signed,
+      // Leading the next round on top of this block: reserve it in this same write (see propose).
+      proposalReservedRound: reserve ? h.round + 1 : this.safety.proposalReservedRound,
     };
-    this.persist(next, () => {
+    const seq = this.persist(next, () => {
       emitBefore();
       if (nextLeader === this.self) this.onVote(signed, this.self, true, "message");
       else this.out.push({ type: "sendTo", to: nextLeader, message: { kind: "vote", vote: signed } });
     });
+    if (reserve) this.reservation = { round: h.round + 1, seq };
   }
 
   /**
@@ -1007,6 +1053,7 @@ export class ConsensusCore {
       this.drop("bad_signature", input, from);
       return;
     }
+    if (verified) this.trustCertificates(tm.highQc, tm.lastTc);
     const seen = this.timeoutSeen.observe(tm.signerIndex, t.round, {
       rootHex: String(t.highQcRound),
       message: t,
@@ -1054,7 +1101,7 @@ export class ConsensusCore {
     }
     const tc = this.timeouts.add(this.committee, t.round, tm.signerIndex, t.highQcRound, tm.signature);
     if (tc !== null) {
-      this.committee.checkTc(tc); // caches; our own aggregate of verified parts
+      this.committee.trustTc(tc); // our own aggregate of verified timeouts
       this.processTc(tc);
       return;
     }
@@ -1195,12 +1242,20 @@ export class ConsensusCore {
       block,
       qc.blockRoot,
     );
-    // The proposal leaves together with (after the fsync of) the leader's own vote, so that a
-    // crash cannot make this node propose twice in one round.
-    this.maybeVote(this.tree.get(root) as TreeNode, block, {
-      type: "broadcast",
-      message: { kind: "proposal", block },
-    });
+    const node = this.tree.get(root) as TreeNode;
+    const broadcast: Effect = { type: "broadcast", message: { kind: "proposal", block } };
+    const reserved = this.reservation;
+    if (reserved !== null && reserved.round === round) {
+      // This round was reserved (persisted) with this node's previous vote: a restart never
+      // proposes in it again, so the proposal need not wait for the fsync of the vote below.
+      if (this.ackedSeq >= reserved.seq) this.out.push(broadcast);
+      else this.held.push({ seq: reserved.seq, release: () => this.out.push(broadcast) });
+      this.maybeVote(node, block, null);
+      return;
+    }
+    // Otherwise the proposal leaves together with (after the fsync of) the leader's own vote, so
+    // that a crash cannot make this node propose twice in one round.
+    this.maybeVote(node, block, broadcast);
   }
 
   // ---------------------------------------------------------------- catch-up
@@ -1292,5 +1347,16 @@ export class ConsensusCore {
       block,
       h.parentRoot,
     );
+  }
+}
+
+function messageEpoch(message: ConsensusMessage): number {
+  switch (message.kind) {
+    case "proposal":
+      return message.block.header.epoch;
+    case "vote":
+      return message.vote.vote.epoch;
+    case "timeout":
+      return message.timeout.timeout.epoch;
   }
 }

@@ -46,5 +46,6 @@ export function initialSafetyData(epoch: number): SafetyData {
     highestTimeoutRound: 0,
     lastVote: null,
     lastTimeout: null,
+    proposalReservedRound: 0,
   };
 }

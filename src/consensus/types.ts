@@ -87,6 +87,27 @@ export interface SignatureScheme {
   aggregate(signatures: readonly Uint8Array[]): Uint8Array;
 }
 
+/**
+ * One signature a host may verify outside the core (batched, on worker threads): "single" is one
+ * key and one message, "aggregate" many keys over one message (a QC), "multiMessage" one message
+ * per key under one aggregate signature (a TC).
+ */
+export interface SignatureCheck {
+  kind: "single" | "aggregate" | "multiMessage";
+  publicKeys: Uint8Array[];
+  messages: Uint8Array[];
+  signature: Uint8Array;
+}
+
+/** What ConsensusCore.gossipCheck says about a message before it is forwarded. */
+export type GossipCheck =
+  /** Forward it once these signatures verify (then hand it to the core as `verified`). */
+  | { verdict: "verify"; checks: SignatureCheck[] }
+  /** Invalid whatever its signatures: the sender is at fault. */
+  | { verdict: "reject"; reason: "wrong_epoch" | "unknown_signer" | "bad_certificate" | "invalid_message" }
+  /** Useless here now but not proof of misbehaviour (old, or an epoch this node has not reached). */
+  | { verdict: "ignore"; reason: "stale_epoch" | "future_epoch" | "stale_round" | "too_far_ahead" };
+
 /** Own key: signs 64-byte signing roots. */
 export interface Signer {
   sign(message: Uint8Array): Uint8Array;
@@ -105,6 +126,12 @@ export interface SafetyData {
   lastVote: SignedVote | null;
   /** The timeout for highestTimeoutRound, re-broadcast instead of signing a second one. */
   lastTimeout: TimeoutMessage | null;
+  /**
+   * Rounds up to this one may already have a proposal of this node: a restarted node never
+   * proposes in them. Written with the vote for round r when this node leads r + 1, so that its
+   * proposal for r + 1 can leave as soon as QC(r) forms, without an fsync of its own.
+   */
+  proposalReservedRound: number;
 }
 
 /** What a proposal presents to the voting rule. */
@@ -207,7 +234,12 @@ export type ConsensusInput =
       /** Validator index of the sender as the transport knows it (may differ from the signer). */
       from: number;
       message: ConsensusMessage;
-      /** True when the host's batched verifier already checked the message's own signature. */
+      /**
+       * True when the host already checked the message's own signature AND the certificates it
+       * carries (a proposal's QC/TC, a timeout's high QC/last TC) against this epoch's committee,
+       * e.g. with the signature sets of ConsensusCore.gossipCheck. The core still checks their
+       * shape and quorum; it skips only the pairings.
+       */
       verified?: boolean;
     }
   | { type: "timer"; nowMs: number; timer: TimerId }

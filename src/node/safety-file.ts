@@ -14,6 +14,8 @@ interface SafetyJson {
   highestTimeoutRound: number;
   lastVote: string | null;
   lastTimeout: string | null;
+  /** Absent in records written before it existed (read as 0). */
+  proposalReservedRound?: number;
 }
 
 /** Room per slot: a timeout carrying a TC over 1024 validators stays far below this. */
@@ -139,6 +141,7 @@ function encodeSafety(data: SafetyData): SafetyJson {
       data.lastTimeout === null
         ? null
         : Buffer.from(TimeoutMessage.serialize(data.lastTimeout)).toString("hex"),
+    proposalReservedRound: data.proposalReservedRound,
   };
 }
 
@@ -153,6 +156,7 @@ function decodeSafety(payload: Buffer, path: string): SafetyData {
       lastVote: json.lastVote === null ? null : SignedVote.deserialize(Buffer.from(json.lastVote, "hex")),
       lastTimeout:
         json.lastTimeout === null ? null : TimeoutMessage.deserialize(Buffer.from(json.lastTimeout, "hex")),
+      proposalReservedRound: json.proposalReservedRound ?? 0,
     };
   } catch (error) {
     throw new SafetyFileError(
