@@ -30,6 +30,7 @@ import type {
   FeeHistoryData,
   LogData,
   LogQuery,
+  ProofData,
   ReceiptData,
   RpcBackend,
   StateOverrides,
@@ -42,6 +43,7 @@ import { RpcError, TxRejectedError, type TxRejectionReason } from "../rpc/errors
 import { EventHub } from "../rpc/event-hub.ts";
 import { EvmCaller } from "../rpc/evm-call.ts";
 import { receiptFromExecution, transactionFromExecution } from "../rpc/from-execution.ts";
+import { SealedStateView } from "../rpc/sealed-state.ts";
 import { signatureFromRaw } from "../rpc/tx-signature.ts";
 import type { Block } from "../types/index.ts";
 import type { Log } from "./logger.ts";
@@ -144,6 +146,7 @@ export class NodeChain implements RpcBackend {
   private readonly assembler: EvmBlockAssembler;
   private readonly caller: EvmCaller;
   private readonly index = new ChainIndex();
+  private readonly sealedState = new SealedStateView();
   private readonly decoder: BatchTxDecoder;
   private readonly decodeQueue: DecodeQueue;
   /** Admitted decodes by hash, for execution (bounded, oldest dropped first). */
@@ -175,7 +178,9 @@ export class NodeChain implements RpcBackend {
         codeHash: KECCAK_EMPTY,
       });
     }
-    const stateRoot = this.roots.apply(this.state.takeChanges(), this.state);
+    const genesisChanges = this.state.takeChanges();
+    const stateRoot = this.roots.apply(genesisChanges, this.state);
+    this.sealedState.apply(genesisChanges);
     const genesis = this.indexGenesis(stateRoot);
     this.lastTimestampUs = BigInt(opts.genesisTimestampMs) * 1000n;
     this.assembler = new EvmBlockAssembler(
@@ -351,7 +356,8 @@ export class NodeChain implements RpcBackend {
 
   /** A preconfirmation another node (the leader) answered for a tx this node forwarded. */
   acceptPreconfirmation(receipt: ReceiptData): void {
-    this.preconfs.addPreconfirmed({ ...receipt, finality: "preconfirmed" });
+    // Kept as the peer labelled it: "committed" there means the quorum committed it.
+    this.preconfs.addPreconfirmed(receipt);
   }
 
   private receiptData(
@@ -549,6 +555,7 @@ export class NodeChain implements RpcBackend {
       finality: "committed",
     };
     this.index.add(block, receipts);
+    this.sealedState.apply(sealed.changes);
     this.preconfs.forgetCommitted(receipts.map((r) => r.transactionHash));
     this.modules.metrics?.execution.evmBlockHeight.set(Number(h.number));
     this.events.emitNewHead(block);
@@ -647,6 +654,25 @@ export class NodeChain implements RpcBackend {
 
   async getStorageAt(address: Hex, slot: Hex, block: bigint): Promise<Hex> {
     return `0x${this.stateAt(block).getStorage(address, slot).toString(16).padStart(64, "0")}`;
+  }
+
+  /**
+   * EIP-1186 proofs against the newest sealed EVM block's state root (the node keeps no older
+   * state): the tries are rebuilt from that block's state once per sealed block.
+   */
+  async getProof(address: Hex, slots: Hex[], block: bigint): Promise<ProofData> {
+    const head = this.head();
+    if (block !== head.number) {
+      throw new RpcError(
+        "RESOURCE_UNAVAILABLE",
+        `proofs are served for the newest sealed block (${head.number}) only, not block ${block}`,
+      );
+    }
+    const root = this.sealedState.stateRoot();
+    if (root !== head.stateRoot) {
+      throw new RpcError("INTERNAL_ERROR", `proof state root ${root} differs from block ${head.number}'s`);
+    }
+    return this.sealedState.proof(address.toLowerCase() as Hex, slots);
   }
 
   async call(request: CallRequest, block: bigint, overrides?: StateOverrides): Promise<CallResult> {

@@ -33,6 +33,7 @@ import type { Genesis } from "./genesis.ts";
 import { type Log, silentLogger } from "./logger.ts";
 import { NodeChain } from "./node-chain.ts";
 import { SafetyFile } from "./safety-file.ts";
+import { TxForwarder } from "./tx-forward.ts";
 import { TxGossip } from "./tx-gossip.ts";
 
 /** The safety record inside a data dir (binary, two checksummed slots: see SafetyFile). */
@@ -106,6 +107,7 @@ export class ValidatorNode {
   private rpcUrl: string | null = null;
   private chain: NodeChain | undefined;
   private txGossip: TxGossip | undefined;
+  private txForward: TxForwarder | undefined;
   private rpcServer: RpcServer | undefined;
   private evidence: EvidenceSubmitter | undefined;
   private selfIndex: number | null = null;
@@ -206,6 +208,7 @@ export class ValidatorNode {
       },
       {
         broadcastTx: (raw) => this.txGossip?.send(raw),
+        requestPreconfirmation: (raw, hash) => this.txForward?.request(raw, hash),
         consensusStatus: () => this.consensusStatus(),
         validatorSet: (epoch) => this.validatorSet(epoch),
         admin: {
@@ -292,6 +295,12 @@ export class ValidatorNode {
         `this node's peer id ${p2p.peerId} differs from the genesis entry ${selfPeer} (wrong data dir?)`,
       );
     }
+
+    this.txForward = new TxForwarder(
+      { chainId: genesis.json.chainId },
+      { libp2p: () => p2p.libp2p, chain, peers: () => p2p.peers(), log: this.log },
+    );
+    await this.txForward.start();
 
     if (this.opts.metricsAddress !== undefined) {
       const health = new HealthChecks();

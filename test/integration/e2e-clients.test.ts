@@ -1,19 +1,24 @@
 import { execFile } from "node:child_process";
 import { join } from "node:path";
+import { RLP } from "@ethereumjs/rlp";
 import {
   type Chain,
   createPublicClient,
   createWalletClient,
   defineChain,
   type Hex,
+  hexToBytes,
   http,
+  keccak256,
   parseEther,
   parseEventLogs,
+  toHex,
   webSocket,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { logTail, type RpcNetwork, rpcCall, startRpcNetwork } from "../../bench/load/network.ts";
+import { verifyProof } from "../unit/rpc/proof-verify.ts";
 import { compileMiniToken } from "./e2e-contract.ts";
 
 /**
@@ -214,6 +219,68 @@ describe("e2e: real clients against a 4-node network", () => {
           if (balance !== FUNDS + 1234n) await new Promise((r) => setTimeout(r, 20));
         }
         expect(balance).toBe(FUNDS + 1234n);
+      }),
+    60_000,
+  );
+
+  it(
+    "realtime_sendRawTransaction on a node answers with the receipt of the tx's mini-block, labelled with its finality",
+    () =>
+      withLogs(async () => {
+        const wallet = walletOn(2, 2);
+        const request = await wallet.prepareTransactionRequest({ to: accounts[3].address, value: 77n });
+        const serialized = await wallet.signTransaction(request);
+        const receipt = await rpcCall<{
+          status: string;
+          finality: string;
+          miniBlockNumber: string;
+          from: string;
+        }>(net.nodes[2].rpcUrl, "realtime_sendRawTransaction", [serialized, 20_000]);
+        expect(receipt.status).toBe("0x1");
+        expect(["preconfirmed", "committed"]).toContain(receipt.finality);
+        expect(BigInt(receipt.miniBlockNumber)).toBeGreaterThan(0n);
+        expect(receipt.from).toBe(accounts[2].address.toLowerCase());
+      }),
+    60_000,
+  );
+
+  it(
+    "viem: getProof of the token's account and totalSupply slot verifies against the block's state root",
+    () =>
+      withLogs(async () => {
+        const client = publicOn(1);
+        for (let attempt = 0; ; attempt++) {
+          const number = await client.getBlockNumber();
+          try {
+            const proof = await client.getProof({
+              address: tokenAddress,
+              storageKeys: [toHex(1, { size: 32 })],
+              blockNumber: number,
+            });
+            const block = await client.getBlock({ blockNumber: number });
+            const account = verifyProof(
+              hexToBytes(block.stateRoot),
+              hexToBytes(keccak256(tokenAddress)),
+              proof.accountProof.map((h) => hexToBytes(h)),
+            );
+            expect(account).toBeDefined();
+            const [, , storageHash, codeHash] = RLP.decode(account as Uint8Array) as Uint8Array[];
+            expect(toHex(storageHash)).toBe(proof.storageHash);
+            expect(toHex(codeHash)).toBe(proof.codeHash);
+            const slot = proof.storageProof[0];
+            expect(slot.value).toBe(1_000_000n);
+            const stored = verifyProof(
+              hexToBytes(proof.storageHash),
+              hexToBytes(keccak256(toHex(1, { size: 32 }))),
+              slot.proof.map((h) => hexToBytes(h)),
+            );
+            expect(RLP.decode(stored as Uint8Array)).toEqual(hexToBytes(toHex(1_000_000n)));
+            return;
+          } catch (error) {
+            // A block sealed between the two calls: proofs are for the newest block only.
+            if (attempt >= 5 || !String(error).includes("newest sealed block")) throw error;
+          }
+        }
       }),
     60_000,
   );

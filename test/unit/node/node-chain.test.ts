@@ -1,8 +1,12 @@
+import { RLP } from "@ethereumjs/rlp";
 import { privateKeyToAccount } from "viem/accounts";
 import { afterEach, describe, expect, it } from "vitest";
+import { keccak256 } from "../../../src/crypto/keccak.ts";
+import { bytesToBigint, bytesToHex, hexToBytes } from "../../../src/execution/hex.ts";
 import { NodeChain } from "../../../src/node/node-chain.ts";
 import { TxRejectedError } from "../../../src/rpc/errors.ts";
 import type { Block } from "../../../src/types/index.ts";
+import { verifyProof } from "../rpc/proof-verify.ts";
 
 const KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 const account = privateKeyToAccount(KEY);
@@ -214,5 +218,39 @@ describe("NodeChain", () => {
     expect(chain.preconfs.preconfirmed(s.hash)).toBeUndefined();
     expect(chain.preconfs.revoked).toBe(1);
     expect(chain.mempool.has(s.hash)).toBe(true);
+  });
+
+  it("eth_getProof: account proofs verify against the sealed block's state root", async () => {
+    const chain = await newChain();
+    const t0 = GENESIS_MS * 1000 + 10_000;
+    await chain.applyCommitted(0n, block(t0, [await transfer(0, 99n)]), 0);
+    // Mini-block 1 opens block 2: the flat state runs ahead of block 1, the proof must not.
+    await chain.applyCommitted(1n, block(t0 + 1_100_000, [await transfer(1, 1n)]), 0);
+    const b1 = await chain.getBlockByNumber(1n);
+    const root = hexToBytes(b1?.stateRoot as string);
+    const proof = await chain.getProof(SENDER, [], 1n);
+    expect(proof.nonce).toBe(1n);
+    const value = verifyProof(
+      root,
+      keccak256(hexToBytes(SENDER)),
+      proof.accountProof.map((h) => hexToBytes(h)),
+    );
+    const [nonce, balance, storageHash, codeHash] = RLP.decode(value as Uint8Array) as Uint8Array[];
+    expect(bytesToBigint(nonce)).toBe(1n);
+    expect(bytesToBigint(balance)).toBe(proof.balance);
+    expect(bytesToHex(storageHash)).toBe(proof.storageHash);
+    expect(bytesToHex(codeHash)).toBe(proof.codeHash);
+    const dead = "0x000000000000000000000000000000000000dead";
+    const deadProof = await chain.getProof(dead, [], 1n);
+    expect(deadProof.balance).toBe(99n);
+    const absent = "0x00000000000000000000000000000000000000aa";
+    expect(
+      verifyProof(
+        root,
+        keccak256(hexToBytes(absent)),
+        (await chain.getProof(absent, [], 1n)).accountProof.map((h) => hexToBytes(h)),
+      ),
+    ).toBeUndefined();
+    await expect(chain.getProof(SENDER, [], 0n)).rejects.toThrow(/newest sealed block/);
   });
 });
