@@ -5,9 +5,11 @@ import type {
   ConsensusMessage,
   Effect,
   Evidence,
+  SignatureCheck,
 } from "../consensus/index.ts";
+import { type BlsVerifier, type SignatureSet, SyncBlsVerifier } from "../crypto/index.ts";
 import type { MegaseqMetrics } from "../metrics/index.ts";
-import type { P2pHost } from "../p2p/host.ts";
+import type { GossipVerdict, MessageRoute, P2pHost } from "../p2p/host.ts";
 import type { MiniBlockPayload, QuorumCertificate } from "../types/index.ts";
 import { decodeBlock, decodeConsensusMessage, encodeConsensusMessage } from "./consensus-wire.ts";
 import { type Log, silentLogger } from "./logger.ts";
@@ -39,9 +41,20 @@ export interface ConsensusHostModules {
   /** Committed blocks, oldest first, in commit order; called once per block. */
   onCommit: (blocks: CommittedBlock[], qc: QuorumCertificate) => void;
   onEvidence?: (evidence: Evidence) => void;
+  /**
+   * Checks the signatures of gossiped messages before they are forwarded (all sets of one message
+   * in one batch). Default: on the calling thread (SyncBlsVerifier).
+   */
+  verifier?: BlsVerifier;
   metrics?: MegaseqMetrics;
   log?: Log;
   now?: () => number;
+}
+
+/** A consensus message that passed the gossip validator; `verified`: its signatures were checked. */
+interface Admitted {
+  message: ConsensusMessage;
+  verified: boolean;
 }
 
 /**
@@ -58,6 +71,7 @@ export class ConsensusHost {
   private readonly now: () => number;
   private readonly queue: ConsensusInput[] = [];
   private readonly peerToValidator = new Map<string, number>();
+  private readonly verifier: BlsVerifier;
   private timer: NodeJS.Timeout | undefined;
   private draining = false;
   private stopped = false;
@@ -68,23 +82,66 @@ export class ConsensusHost {
     this.log = (modules.log ?? silentLogger).child({ module: "consensus" });
     this.now = modules.now ?? Date.now;
     for (const [index, peer] of opts.validatorPeers) this.peerToValidator.set(peer, index);
+    this.verifier = modules.verifier ?? new SyncBlsVerifier();
   }
 
   /** Registers the gossip handlers; call before the p2p host starts so it subscribes at once. */
   attach(): void {
     const { p2p } = this.modules;
     for (const kind of ["proposal", "vote", "timeout"] as const) {
-      p2p.setTopicHandler<ConsensusMessage>(kind, {
-        validate: (data) => {
-          try {
-            return { result: "accept", value: decodeConsensusMessage(kind, data) };
-          } catch {
-            return { result: "reject", reason: "malformed" };
-          }
-        },
-        deliver: (message, from) => this.onNetworkMessage(message, from),
+      p2p.setTopicHandler<Admitted>(kind, {
+        validate: (data, from, via) => this.validate(kind, data, from, via),
+        deliver: (admitted, from) => this.onNetworkMessage(admitted.message, from, admitted.verified),
       });
     }
+  }
+
+  /**
+   * The gossip validator: decode, then the core's cheap checks (epoch, known signer, certificate
+   * shape and quorum, stale rounds), then every signature of the message in one batch. What passes
+   * reaches the core as verified, so nothing is checked twice. Direct votes from the validator
+   * that signed them skip the pairing here: the core checks the votes of a round as one aggregate
+   * at quorum (one pairing for all), and a bad one found there costs that peer (see execute).
+   */
+  private async validate(
+    kind: "proposal" | "vote" | "timeout",
+    data: Uint8Array,
+    fromPeer: string,
+    via: MessageRoute,
+  ): Promise<GossipVerdict<Admitted>> {
+    let message: ConsensusMessage;
+    try {
+      message = decodeConsensusMessage(kind, data);
+    } catch {
+      return { result: "reject", reason: "malformed" };
+    }
+    const check = this.modules.core.gossipCheck(message);
+    if (check.verdict === "reject") return { result: "reject", reason: check.reason };
+    if (check.verdict === "ignore") {
+      // The core cannot check a next-epoch message yet, but it tells it this node is behind.
+      if (check.reason === "future_epoch") this.onNetworkMessage(message, fromPeer, false);
+      return { result: "ignore", reason: check.reason };
+    }
+    if (
+      message.kind === "vote" &&
+      via === "direct" &&
+      this.peerToValidator.get(fromPeer) === message.vote.signerIndex
+    ) {
+      return { result: "accept", value: { message, verified: false } };
+    }
+    if (!(await this.verifySets(kind, check.checks))) return { result: "reject", reason: "bad_signature" };
+    return { result: "accept", value: { message, verified: true } };
+  }
+
+  private async verifySets(kind: string, checks: SignatureCheck[]): Promise<boolean> {
+    if (checks.length === 0) return true;
+    const bls = this.modules.metrics?.bls;
+    const started = performance.now();
+    const ok = await this.verifier.verifySignatureSets(checks.map(toSignatureSet));
+    bls?.verifyDuration.observe({ kind: `gossip_${kind}` }, (performance.now() - started) / 1000);
+    bls?.batchSize.observe(checks.length);
+    if (!ok) bls?.verifyFailures.inc();
+    return ok;
   }
 
   /** Starts the core: from here on it proposes, votes and times out. */
@@ -113,11 +170,11 @@ export class ConsensusHost {
     }
   }
 
-  private onNetworkMessage(message: ConsensusMessage, fromPeer: string): void {
+  private onNetworkMessage(message: ConsensusMessage, fromPeer: string, verified: boolean): void {
     const from = this.peerToValidator.get(fromPeer) ?? signerOf(message);
     if (message.kind === "vote") this.modules.metrics?.consensus.votes.inc({ direction: "in" });
     if (message.kind === "proposal") this.modules.metrics?.consensus.proposals.inc({ direction: "in" });
-    this.submit({ type: "message", nowMs: this.now(), from, message });
+    this.submit({ type: "message", nowMs: this.now(), from, message, verified });
   }
 
   private execute(effects: Effect[]): void {
@@ -177,6 +234,7 @@ export class ConsensusHost {
           break;
         case "dropped":
           this.log.debug({ reason: effect.reason, input: effect.input, from: effect.from }, "input dropped");
+          this.penalizeUncheckedVote(effect);
           break;
         case "roundEntered":
           m?.round.set(effect.round);
@@ -189,6 +247,18 @@ export class ConsensusHost {
           break;
       }
     }
+  }
+
+  /**
+   * Only direct votes reach the core unchecked, and only from the validator that signed them, so
+   * a bad signature the core finds on a message input from `from` is that peer's (see validate).
+   */
+  private penalizeUncheckedVote(effect: Extract<Effect, { type: "dropped" }>): void {
+    if (effect.reason !== "bad_signature" || effect.input !== "message" || effect.from === null) return;
+    if (effect.from === this.opts.selfIndex) return;
+    if (effect.detail !== undefined && effect.detail !== `vote of ${effect.from}`) return;
+    const peer = this.opts.validatorPeers.get(effect.from);
+    if (peer !== undefined) this.modules.p2p.reportInvalid(peer, "vote", "bad_signature");
   }
 
   private publish(message: ConsensusMessage): void {
@@ -248,4 +318,30 @@ function signerOf(message: ConsensusMessage): number {
 function statusFields(core: ConsensusCore): Record<string, unknown> {
   const s = core.status();
   return { epoch: s.epoch, round: s.round, committedRound: s.committedRound, scheme: s.schemeName };
+}
+
+function toSignatureSet(check: SignatureCheck): SignatureSet {
+  switch (check.kind) {
+    case "single":
+      return {
+        type: "single",
+        publicKey: check.publicKeys[0],
+        message: check.messages[0],
+        signature: check.signature,
+      };
+    case "aggregate":
+      return {
+        type: "aggregate",
+        publicKeys: check.publicKeys,
+        message: check.messages[0],
+        signature: check.signature,
+      };
+    case "multiMessage":
+      return {
+        type: "multiMessage",
+        publicKeys: check.publicKeys,
+        messages: check.messages,
+        signature: check.signature,
+      };
+  }
 }

@@ -43,13 +43,16 @@ export type GossipVerdict<T> =
   | { result: "reject"; reason: string }
   | { result: "ignore"; reason: string };
 
+/** How a message arrived: gossip (forwarded once accepted) or the direct vote stream (never forwarded). */
+export type MessageRoute = "gossip" | "direct";
+
 /**
  * Per topic: `validate` runs before the message is forwarded (decode, chain id, epoch, known
  * signer, signature through the batched verifier); `deliver` gets the decoded value of accepted
- * messages. The `vote` handler also serves votes arriving on the direct stream.
+ * messages. The `vote` handler also serves votes arriving on the direct stream (`via` "direct").
  */
 export interface GossipTopicHandler<T> {
-  validate(data: Uint8Array, from: string): GossipVerdict<T> | Promise<GossipVerdict<T>>;
+  validate(data: Uint8Array, from: string, via: MessageRoute): GossipVerdict<T> | Promise<GossipVerdict<T>>;
   deliver(value: T, from: string): void;
 }
 
@@ -363,7 +366,7 @@ export class P2pHost {
     for (const kind of TOPIC_KINDS) {
       const topic = topicName(this.chainId, kind);
       pubsub.topicValidators.set(topic, async (from, msg) => {
-        const verdict = await this.validate(kind, msg.data, from.toString());
+        const verdict = await this.validate(kind, msg.data, from.toString(), "gossip");
         if (verdict.result === "accept") {
           this.decoded.set(msg, verdict.value);
           return TopicValidatorResult.Accept;
@@ -389,14 +392,19 @@ export class P2pHost {
   }
 
   /** Size limit first (no decoding of oversize data), then the caller's validator. */
-  private async validate(kind: TopicKind, data: Uint8Array, from: string): Promise<GossipVerdict<unknown>> {
+  private async validate(
+    kind: TopicKind,
+    data: Uint8Array,
+    from: string,
+    via: MessageRoute,
+  ): Promise<GossipVerdict<unknown>> {
     const handler = this.handlers.get(kind);
     let verdict: GossipVerdict<unknown>;
     if (data.length > this.limits.topicMaxBytes[kind]) verdict = { result: "reject", reason: "oversize" };
     else if (!handler) verdict = { result: "ignore", reason: "no_handler" };
     else {
       try {
-        verdict = await handler.validate(data, from);
+        verdict = await handler.validate(data, from, via);
       } catch (err) {
         this.log.debug({ topic: kind, err: (err as Error).message }, "gossip validator threw");
         verdict = { result: "reject", reason: "validator_error" };
@@ -409,6 +417,15 @@ export class P2pHost {
       this.modules.metrics?.p2p.gossipIgnored.inc({ topic: kind, reason: verdict.reason });
     }
     return verdict;
+  }
+
+  /**
+   * A message this host accepted unchecked (a direct vote left to the consensus core's batched
+   * check) turned out invalid: counted and penalised like a rejected one.
+   */
+  reportInvalid(peer: string, kind: TopicKind, reason: string): void {
+    this.modules.metrics?.p2p.gossipRejected.inc({ topic: kind, reason });
+    this.penalize(peer, this.limits.rejectPenalty, reason);
   }
 
   private penalize(peer: string, amount: number, reason: string): void {
@@ -520,7 +537,7 @@ export class P2pHost {
       for await (const frame of readFrames(stream, max)) {
         const handler = this.handlers.get("vote");
         if (!handler) continue;
-        const verdict = await this.validate("vote", frame, peer);
+        const verdict = await this.validate("vote", frame, peer, "direct");
         metrics?.inc({ direction: "in", result: verdict.result });
         if (verdict.result === "accept") handler.deliver(verdict.value, peer);
       }

@@ -6,6 +6,7 @@ export {
   blocksByRangeProtocol,
   type GossipTopicHandler,
   type GossipVerdict,
+  type MessageRoute,
   P2pHost,
   type P2pHostModules,
   type P2pHostOpts,
