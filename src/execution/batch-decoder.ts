@@ -41,26 +41,66 @@ export class BatchTxDecoder {
 
   async decode(raws: readonly Uint8Array[]): Promise<BatchDecodeResult[]> {
     const results: BatchDecodeResult[] = new Array(raws.length);
+    await this.decodeInto(raws, results, undefined);
+    return results;
+  }
+
+  /**
+   * Decodes like `decode`, and hands the results to `onChunk` in order, one chunk of `chunk`
+   * txs at a time, as soon as that chunk and every earlier one are recovered. The caller can
+   * execute chunk k on the main thread while the workers still recover chunks k+1... (a pipeline:
+   * on 2 cores the main thread's parse + execute overlaps the recoveries). Resolves after the
+   * last `onChunk` finished; a throwing `onChunk` rejects it (later chunks are not handed over).
+   */
+  async decodeInOrder(
+    raws: readonly Uint8Array[],
+    onChunk: (results: readonly BatchDecodeResult[], first: number) => void | Promise<void>,
+  ): Promise<void> {
+    const results: BatchDecodeResult[] = new Array(raws.length);
+    await this.decodeInto(raws, results, onChunk);
+  }
+
+  private async decodeInto(
+    raws: readonly Uint8Array[],
+    results: BatchDecodeResult[],
+    onChunk: ((results: readonly BatchDecodeResult[], first: number) => void | Promise<void>) | undefined,
+  ): Promise<void> {
     const waiting: Promise<void>[] = [];
+    // In-order hand-over: each chunk's step waits for its recovery and for the previous step.
+    let handed: Promise<void> = Promise.resolve();
+    let chunkStart = 0;
+    const handOver = (recovered: Promise<void>, start: number, end: number): void => {
+      if (onChunk === undefined) return;
+      const previous = handed;
+      handed = Promise.all([previous, recovered]).then(() => onChunk(results.slice(start, end), start));
+      // Avoid an unhandled rejection before the final await sees it.
+      handed.catch(() => {});
+    };
     let packed = new Uint8Array(this.chunk * PENDING_BYTES);
     let members: number[] = [];
-    const flush = (): void => {
-      if (members.length === 0) return;
+    const flush = (end: number): void => {
+      if (members.length === 0) {
+        // Every tx of this stretch failed its checks: nothing to wait for.
+        if (end > chunkStart) handOver(Promise.resolve(), chunkStart, end);
+        chunkStart = end;
+        return;
+      }
       const indexes = members;
       const buffer = packed.subarray(0, indexes.length * PENDING_BYTES);
-      waiting.push(
-        this.pool.run([buffer]).then(([out]) => {
-          for (let j = 0; j < indexes.length; j++) {
-            const result = results[indexes[j]] as { ok: true; tx: ExecTx };
-            if (out[j * 21] === 1) result.tx.sender = bytesToHex(out.subarray(j * 21 + 1, j * 21 + 21));
-            else
-              results[indexes[j]] = {
-                ok: false,
-                error: new TxDecodeError("TX_INVALID_SIGNATURE", "signature does not recover a public key"),
-              };
-          }
-        }),
-      );
+      const recovered = this.pool.run([buffer]).then(([out]) => {
+        for (let j = 0; j < indexes.length; j++) {
+          const result = results[indexes[j]] as { ok: true; tx: ExecTx };
+          if (out[j * 21] === 1) result.tx.sender = bytesToHex(out.subarray(j * 21 + 1, j * 21 + 21));
+          else
+            results[indexes[j]] = {
+              ok: false,
+              error: new TxDecodeError("TX_INVALID_SIGNATURE", "signature does not recover a public key"),
+            };
+        }
+      });
+      waiting.push(recovered);
+      handOver(recovered, chunkStart, end);
+      chunkStart = end;
       packed = new Uint8Array(this.chunk * PENDING_BYTES);
       members = [];
     };
@@ -74,11 +114,15 @@ export class BatchTxDecoder {
         if (!(err instanceof TxDecodeError)) throw err;
         results[i] = { ok: false, error: err };
       }
-      if (members.length === this.chunk) flush();
+      if (members.length === this.chunk) {
+        flush(i + 1);
+        // Let recovered chunks be handed over (executed) between the chunks still to parse.
+        if (onChunk !== undefined) await new Promise<void>((resolve) => setImmediate(resolve));
+      }
     }
-    flush();
+    flush(raws.length);
     await Promise.all(waiting);
-    return results;
+    await handed;
   }
 
   /**

@@ -36,6 +36,10 @@ export async function executeOne(
   try {
     result.outcome = await envelope.execute(env, tx, scratch, false);
     result.writes = scratch.writeSet();
+    // Calls that were only puts (no revert, wipe, deletion or code) have the same effect on the
+    // state and its change set as putting the final values: then the calls need not travel.
+    if (!scratch.reverted && result.writes.cleared.length === 0 && result.writes.code.length === 0)
+      result.ops = undefined;
   } catch (err) {
     if (err instanceof TxRejectedError) {
       result.rejected = { code: err.code, message: err.message };

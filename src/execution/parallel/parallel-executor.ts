@@ -27,7 +27,7 @@ import {
   type ToWorker,
   type WriteSet,
 } from "./protocol.ts";
-import { replayOps } from "./recording-state.ts";
+import { replayOps, replayWrites } from "./recording-state.ts";
 import { dumpState } from "./state-dump.ts";
 import { ExactTrackingReader } from "./tracking-reader.ts";
 import { readsStillHold } from "./validate.ts";
@@ -585,7 +585,8 @@ class BlockRun {
       return;
     }
     const outcome = result.outcome!;
-    replayOps(this.state as Parameters<typeof replayOps>[0], result.ops);
+    if (result.ops !== undefined) replayOps(this.state as Parameters<typeof replayOps>[0], result.ops);
+    else replayWrites(this.state, result.writes);
     creditFeeLazily(this.state, this.env.coinbase, outcome);
     this.gasUsed += outcome.gasUsed;
     this.burned += outcome.burned;

@@ -49,7 +49,11 @@ export interface SpecResult {
   index: number;
   reads: ReadSet;
   missing: MissingKeys | undefined;
-  ops: StateOp[];
+  /**
+   * The writer calls to replay at commit; undefined when the tx wiped no storage, deleted no
+   * account and stored no code: then main puts the write set's final values instead.
+   */
+  ops: StateOp[] | undefined;
   writes: WriteSet;
   outcome: TxOutcome | undefined;
   rejected: { code: string; message: string } | undefined;

@@ -67,7 +67,11 @@ export class RecordingState implements StateWriter {
     this.ops.push([4, id]);
     return id;
   }
+  /** Whether any checkpoint was reverted (then the calls, not the final values, must be replayed). */
+  reverted = false;
+
   revert(id: number): void {
+    this.reverted = true;
     this.ops.push([5, id]);
     this.overlay.revert(this.marks.get(id)!);
   }
@@ -125,4 +129,14 @@ export function replayOps(
         break;
     }
   }
+}
+
+/**
+ * Puts a write set's final values on the real state. For a tx whose calls were only puts (no
+ * revert, no storage wipe or account deletion, no code) this is exactly what replaying the calls
+ * does: the last put per key wins, and the same keys are marked changed.
+ */
+export function replayWrites(state: StateWriter, writes: WriteSet): void {
+  for (const [address, account] of writes.accounts) state.putAccount(address, account ?? undefined);
+  for (const [address, slot, value] of writes.slots) state.putStorage(address, slot, value);
 }

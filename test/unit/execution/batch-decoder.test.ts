@@ -52,6 +52,47 @@ describe("batch tx decoder (recovery on 2 workers)", () => {
     expect(errors).toBeGreaterThanOrEqual(3);
   });
 
+  it("decodeInOrder hands over every chunk once, in order, with decode's results", async () => {
+    const accounts = deriveAccounts(12, 3);
+    const random = seededRandom(SEED + 1);
+    const nonces = new NonceBook();
+    const raws: Uint8Array[] = [];
+    for (let i = 0; i < 300; i++) {
+      const from = accounts[i % accounts.length];
+      const raw = signedTransfer(from, nonces.take(from.address), accounts[0].address, BigInt(i));
+      if (i % 11 === 5) raw[1 + Math.floor(random() * (raw.length - 1))] ^= 0xff;
+      raws.push(raw);
+    }
+    // A whole chunk of malformed txs (nothing to recover) in the middle.
+    raws.splice(130, 0, ...Array.from({ length: 70 }, () => Uint8Array.of(0x05)));
+    const expected = (await decoder.decode(raws)).map((r) =>
+      r.ok ? `ok ${r.tx.sender}` : `err ${r.error.code}`,
+    );
+    const seen: string[] = [];
+    const starts: number[] = [];
+    await decoder.decodeInOrder(raws, async (chunk, first) => {
+      starts.push(first);
+      expect(first, `seed ${SEED + 1}`).toBe(seen.length);
+      await new Promise((resolve) => setImmediate(resolve));
+      for (const r of chunk) seen.push(r.ok ? `ok ${r.tx.sender}` : `err ${r.error.code}`);
+    });
+    expect(seen).toEqual(expected);
+    expect(starts.length).toBeGreaterThan(3);
+  });
+
+  it("decodeInOrder rejects with the error of a throwing consumer", async () => {
+    const accounts = deriveAccounts(2, 5);
+    const nonces = new NonceBook();
+    const raws = Array.from({ length: 200 }, (_, i) =>
+      signedTransfer(accounts[i % 2], nonces.take(accounts[i % 2].address), accounts[0].address, 1n),
+    );
+    await expect(
+      decoder.decodeInOrder(raws, () => {
+        throw new Error("consumer failed");
+      }),
+    ).rejects.toThrow("consumer failed");
+  });
+
   it("recoverSenders gives each checked signature's sender in order, undefined where none recovers", async () => {
     const accounts = deriveAccounts(10, 4);
     const nonces = new NonceBook();
