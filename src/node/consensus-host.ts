@@ -60,9 +60,11 @@ interface Admitted {
 /**
  * Drives the pure consensus core with the real world: wall clock and timers, libp2p, the safety
  * file, the payload builder and the commit pipeline. Inputs are processed one at a time, and the
- * effects of each input are executed in order; a persistSafety effect is written and fsynced
+ * effects of each input are executed in order, except that safety writes start first; a
+ * persistSafety effect is written and fsynced (on libuv's thread pool, one write at a time)
  * before its ack is fed back, and the core releases the vote or timeout it guards only on that
- * ack, so nothing signed leaves before the data that makes it safe is on disk.
+ * ack, so nothing signed leaves before the data that makes it safe is on disk. Meanwhile the
+ * event loop goes on: the commit that came with the vote is applied during the fsync.
  */
 export class ConsensusHost {
   private readonly opts: ConsensusHostOpts;
@@ -73,6 +75,9 @@ export class ConsensusHost {
   private readonly peerToValidator = new Map<string, number>();
   private readonly verifier: BlsVerifier;
   private timer: NodeJS.Timeout | undefined;
+  /** A safety write on its way to disk, and the newest one waiting behind it (it supersedes older ones). */
+  private writing = false;
+  private nextWrite: { seq: number; data: Extract<Effect, { type: "persistSafety" }>["data"] } | null = null;
   private draining = false;
   private stopped = false;
 
@@ -177,15 +182,40 @@ export class ConsensusHost {
     this.submit({ type: "message", nowMs: this.now(), from, message, verified });
   }
 
+  /**
+   * Safety data only grows (within an epoch; a new epoch's record supersedes the old epoch's), so
+   * when writes queue up only the newest is written, and its ack releases everything held before.
+   */
+  private persist(seq: number, data: Extract<Effect, { type: "persistSafety" }>["data"]): void {
+    if (this.writing) {
+      this.nextWrite = { seq, data };
+      return;
+    }
+    this.writing = true;
+    this.modules.safety.saveAsync(data).then(
+      () => {
+        this.writing = false;
+        const next = this.nextWrite;
+        this.nextWrite = null;
+        if (next !== null) this.persist(next.seq, next.data);
+        this.submit({ type: "safetyPersisted", nowMs: this.now(), seq });
+      },
+      (error: unknown) => {
+        // Without durable safety data this node must not sign anything more: stop consensus.
+        this.log.fatal({ err: String(error) }, "safety data could not be written; consensus stopped");
+        this.stop();
+      },
+    );
+  }
+
   private execute(effects: Effect[]): void {
     const m = this.modules.metrics?.consensus;
+    for (const effect of effects) if (effect.type === "persistSafety") this.persist(effect.seq, effect.data);
     for (const effect of effects) {
       switch (effect.type) {
         case "persistSafety":
-          // Synchronous write + fsync: the ack is queued only once the data is durable.
-          this.modules.safety.save(effect.data);
-          this.queue.push({ type: "safetyPersisted", nowMs: this.now(), seq: effect.seq });
-          break;
+          break; // started above
+
         case "broadcast":
           if (effect.message.kind === "vote") m?.votes.inc({ direction: "out" });
           if (effect.message.kind === "proposal") m?.proposals.inc({ direction: "out" });

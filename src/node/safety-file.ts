@@ -1,11 +1,23 @@
 import { createHash } from "node:crypto";
-import { closeSync, existsSync, fdatasyncSync, fsyncSync, openSync, readSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  fdatasync,
+  fdatasyncSync,
+  fsyncSync,
+  openSync,
+  readSync,
+  write,
+  writeSync,
+} from "node:fs";
 import { dirname } from "node:path";
 import type { SafetyData } from "../consensus/index.ts";
 import { SignedVote, TimeoutMessage } from "../types/index.ts";
 import { CodedError } from "../util/coded-error.ts";
 
-export class SafetyFileError extends CodedError<"SAFETY_FILE_CORRUPT" | "SAFETY_DATA_TOO_LARGE"> {}
+export class SafetyFileError extends CodedError<
+  "SAFETY_FILE_CORRUPT" | "SAFETY_DATA_TOO_LARGE" | "SAVE_IN_PROGRESS"
+> {}
 
 interface SafetyJson {
   epoch: number;
@@ -40,6 +52,7 @@ export class SafetyFile {
   readonly path: string;
   private fd: number | undefined;
   private sequence = 0n;
+  private saving = false;
 
   constructor(opts: { path: string }) {
     this.path = opts.path;
@@ -65,9 +78,46 @@ export class SafetyFile {
     return decodeSafety(best.payload, this.path);
   }
 
-  /** Synchronous on purpose: the vote it guards must not leave before this returns. */
+  /** Synchronous: the record is durable when this returns. */
   save(data: SafetyData): void {
+    this.checkIdle();
     const fd = this.open();
+    const { sequence, record } = this.record(data);
+    writeSync(fd, record, 0, record.length, Number(sequence % 2n) * SLOT_BYTES);
+    fdatasyncSync(fd);
+    this.sequence = sequence;
+  }
+
+  /**
+   * The same write and fdatasync on libuv's thread pool: the record is durable when the promise
+   * resolves, and the event loop meanwhile does other work (a commit, the next message). One save
+   * at a time: the caller waits for the previous one (a concurrent call is a SAVE_IN_PROGRESS error).
+   */
+  async saveAsync(data: SafetyData): Promise<void> {
+    this.checkIdle();
+    const fd = this.open();
+    const { sequence, record } = this.record(data);
+    this.saving = true;
+    try {
+      await new Promise<void>((resolve, reject) =>
+        write(fd, record, 0, record.length, Number(sequence % 2n) * SLOT_BYTES, (error) =>
+          error ? reject(error) : resolve(),
+        ),
+      );
+      await new Promise<void>((resolve, reject) =>
+        fdatasync(fd, (error) => (error ? reject(error) : resolve())),
+      );
+      this.sequence = sequence;
+    } finally {
+      this.saving = false;
+    }
+  }
+
+  private checkIdle(): void {
+    if (this.saving) throw new SafetyFileError("SAVE_IN_PROGRESS", "a safety record is being written");
+  }
+
+  private record(data: SafetyData): { sequence: bigint; record: Buffer } {
     const payload = Buffer.from(JSON.stringify(encodeSafety(data)));
     if (HEADER_BYTES + payload.length > SLOT_BYTES) {
       throw new SafetyFileError("SAFETY_DATA_TOO_LARGE", `safety record of ${payload.length} bytes`);
@@ -79,9 +129,7 @@ export class SafetyFile {
     record.writeUInt32BE(payload.length, 12);
     checksum(sequence, payload).copy(record, 16);
     payload.copy(record, HEADER_BYTES);
-    writeSync(fd, record, 0, record.length, Number(sequence % 2n) * SLOT_BYTES);
-    fdatasyncSync(fd);
-    this.sequence = sequence;
+    return { sequence, record };
   }
 
   close(): void {
