@@ -34,6 +34,13 @@ function median(values: number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
+/** This thread's CPU usage (Node 22 has it; its type definitions do not yet). */
+function threadCpu(previous?: NodeJS.CpuUsage): NodeJS.CpuUsage {
+  return (process as unknown as { threadCpuUsage(p?: NodeJS.CpuUsage): NodeJS.CpuUsage }).threadCpuUsage(
+    previous,
+  );
+}
+
 /** Runs `blocks` blocks of one workload on one executor over its own state; seconds per block. */
 async function timeBlocks(
   executor: BlockExecutor,
@@ -43,17 +50,31 @@ async function timeBlocks(
   nonces: Map<Hex, bigint>,
   firstBlock: number,
   count: number,
+  cpu?: { process: number[]; mainThread: number[] },
 ): Promise<number[]> {
   const times: number[] = [];
   for (let b = 0; b < count; b++) {
     const number = BigInt(firstBlock + b);
     const txs = makeBlock(g, { ...params, seed: params.seed + firstBlock + b }, nonces);
+    const processStart = process.cpuUsage();
+    const threadStart = threadCpu();
     const start = performance.now();
     const result = await executor.executeBlock(blockEnv(number), txs, state);
     times.push((performance.now() - start) / 1000);
+    // CPU seconds of every thread of the process (workers, GC and compiler threads included) and
+    // of the main thread alone: how much work a block costs, whatever the neighbours take.
+    const all = process.cpuUsage(processStart);
+    const main = threadCpu(threadStart);
+    cpu?.process.push((all.user + all.system) / 1e6);
+    cpu?.mainThread.push((main.user + main.system) / 1e6);
     if (result.included.length + result.rejected.length !== txs.length) throw new Error("lost transactions");
   }
   return times;
+}
+
+interface Cpu {
+  process: number[];
+  mainThread: number[];
 }
 
 /**
@@ -71,7 +92,10 @@ export async function measureParallelRatios(opts: MeasureOptions = {}): Promise<
   const g = await buildGenesis(opts.senders ?? txs);
   const sequential = new SequentialExecutor();
   const parallel = new ParallelExecutor({ workers });
-  const out: Record<string, { seq: number; par: number; stats: ParallelStats | undefined }> = {};
+  const out: Record<
+    string,
+    { seq: number; par: number; seqCpu: Cpu; parCpu: Cpu; stats: ParallelStats | undefined }
+  > = {};
   try {
     const workloads: [string, WorkloadParams][] = [
       [
@@ -97,17 +121,20 @@ export async function measureParallelRatios(opts: MeasureOptions = {}): Promise<
       await timeBlocks(parallel, parState, g, params, parNonces, 1, warmup);
       const seqTimes: number[] = [];
       const parTimes: number[] = [];
+      const seqCpu: Cpu = { process: [], mainThread: [] };
+      const parCpu: Cpu = { process: [], mainThread: [] };
       let stats: ParallelStats | undefined;
       for (let b = 0; b < blocks; b++) {
         const n = 1 + warmup + b;
-        seqTimes.push(...(await timeBlocks(sequential, seqState, g, params, seqNonces, n, 1)));
-        parTimes.push(...(await timeBlocks(parallel, parState, g, params, parNonces, n, 1)));
+        seqTimes.push(...(await timeBlocks(sequential, seqState, g, params, seqNonces, n, 1, seqCpu)));
+        parTimes.push(...(await timeBlocks(parallel, parState, g, params, parNonces, n, 1, parCpu)));
         stats = parallel.lastStats;
       }
-      out[name] = { seq: median(seqTimes), par: median(parTimes), stats };
+      out[name] = { seq: median(seqTimes), par: median(parTimes), seqCpu, parCpu, stats };
       log(
         `${name}: sequential ${(txs / out[name].seq).toFixed(0)} tx/s, parallel ${(txs / out[name].par).toFixed(0)} tx/s, ` +
-          `ratio ${(out[name].seq / out[name].par).toFixed(2)} ${JSON.stringify(stats)}`,
+          `ratio ${(out[name].seq / out[name].par).toFixed(2)}; CPU per block (all threads) sequential ${(1000 * median(seqCpu.process)).toFixed(0)} ms, ` +
+          `parallel ${(1000 * median(parCpu.process)).toFixed(0)} ms (main thread ${(1000 * median(parCpu.mainThread)).toFixed(0)} ms) ${JSON.stringify(stats)}`,
       );
     }
   } finally {
@@ -123,6 +150,10 @@ export async function measureParallelRatios(opts: MeasureOptions = {}): Promise<
       erc20_high_contention_parallel_tx_per_s: txs / out.high.par,
       native_sequential_tx_per_s: txs / out.native.seq,
       native_parallel_tx_per_s: txs / out.native.par,
+      // Parallel block CPU (all threads) over sequential block CPU: the parallel executor's
+      // overhead, which bounds its ratio on an idle machine (2 cores: ratio <= 2 / this).
+      erc20_low_contention_parallel_cpu_vs_sequential:
+        median(out.low.parCpu.process) / median(out.low.seqCpu.process),
     },
     ratios: {
       parallel_vs_sequential_low_contention: out.low.seq / out.low.par,
@@ -130,6 +161,17 @@ export async function measureParallelRatios(opts: MeasureOptions = {}): Promise<
     },
     details: {
       parallel_native_vs_sequential: out.native.seq / out.native.par,
+      // Median CPU seconds per block: every thread of the process, and the main thread alone.
+      cpu_seconds_per_block: Object.fromEntries(
+        Object.entries(out).map(([name, o]) => [
+          name,
+          {
+            sequential: median(o.seqCpu.process),
+            parallel: median(o.parCpu.process),
+            parallel_main_thread: median(o.parCpu.mainThread),
+          },
+        ]),
+      ),
       stats: { low: out.low.stats, high: out.high.stats, native: out.native.stats },
     },
   };
