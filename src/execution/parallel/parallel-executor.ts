@@ -286,6 +286,12 @@ function mostlyPlainTransfers(txs: readonly ExecTx[], state: ExecutionState): bo
   return plain * 2 >= txs.length;
 }
 
+function withoutRaw(tx: ExecTx): ExecTx {
+  if (tx.raw === undefined) return tx;
+  const { raw: _raw, ...rest } = tx;
+  return rest;
+}
+
 /** One block's scheduling state. */
 class BlockRun {
   private readonly exec: ParallelExecutor;
@@ -404,7 +410,9 @@ class BlockRun {
       type: "block",
       blockId: this.blockId,
       env: { ...plainEnv, blockHashes },
-      txs: this.txs as ExecTx[],
+      // Workers never need the signed bytes: leaving them out keeps each tx's clone small (a
+      // `raw` that is a view into a larger buffer would otherwise copy that whole buffer).
+      txs: this.txs.map(withoutRaw),
       resetCache: reset,
       fill,
       cancel: this.exec.cancel,
