@@ -37,6 +37,8 @@ export interface RpcNetworkOpts {
   alloc: Record<string, string>;
   validators?: number;
   baseTimeoutMs?: number;
+  /** Consecutive rounds a leader keeps (default 1: rotation every round). */
+  leaderTermRounds?: number;
   seed?: string;
   logLevel?: string;
   readyTimeoutMs?: number;
@@ -113,7 +115,11 @@ export async function startRpcNetwork(opts: RpcNetworkOpts): Promise<RpcNetwork>
     chainId: opts.chainId,
     seed: opts.seed ?? "megaseq-e2e",
     alloc: opts.alloc,
-    consensus: { baseTimeoutMs: opts.baseTimeoutMs ?? 500, maxTimeoutMs: 4_000 },
+    consensus: {
+      baseTimeoutMs: opts.baseTimeoutMs ?? 500,
+      maxTimeoutMs: 4_000,
+      ...(opts.leaderTermRounds === undefined ? {} : { leaderTermRounds: opts.leaderTermRounds }),
+    },
   });
   const nodes: RpcNode[] = net.validators.map((v) => {
     const logFile = join(dir, `node${v.index}.log`);

@@ -1,7 +1,8 @@
 // End-to-end: pre-signed load through JSON-RPC into 4 real `megaseq node` processes on loopback.
 // Committed throughput of native transfers and ERC-20 transfers (counted from committed blocks),
 // and round trips of realtime_sendRawTransaction (preconfirmation) and eth_sendRawTransactionSync
-// (BFT commit), idle and under load. Sizes: E2E_SENDERS, E2E_PER_SENDER, E2E_PROBES;
+// (BFT commit), idle and under load. Sizes: E2E_SENDERS, E2E_PER_SENDER, E2E_PROBES; leader term:
+// E2E_TERM_ROUNDS (default 1);
 // E2E_PROFILE_DIR runs node 0 under --cpu-prof.
 import { type Hex, keccak256 } from "viem";
 import type { PrivateKeyAccount } from "viem/accounts";
@@ -71,6 +72,7 @@ export async function run(): Promise<BenchResult> {
     alloc,
     seed: "e2e-bench",
     baseTimeoutMs: 500,
+    leaderTermRounds: envInt("E2E_TERM_ROUNDS", 1),
     ...(process.env.E2E_PROFILE_DIR ? { profileDir: process.env.E2E_PROFILE_DIR } : {}),
   });
   const urls = net.nodes.map((n) => n.rpcUrl);

@@ -47,6 +47,7 @@ import { SealedStateView } from "../rpc/sealed-state.ts";
 import { signatureFromRaw } from "../rpc/tx-signature.ts";
 import type { Block } from "../types/index.ts";
 import type { Log } from "./logger.ts";
+import { PreconfPipeline } from "./preconf-pipeline.ts";
 import { PreconfStore, type PreconfStoreOpts } from "./preconf-store.ts";
 
 /** Most decoded transactions remembered for execution (admitted here, not yet executed). */
@@ -67,6 +68,8 @@ export interface NodeChainOpts {
   maxWaiters?: number;
   /** Sender-recovery worker threads (default 2). */
   recoveryWorkers?: number;
+  /** The leader's mini-block caps (defaults: DEFAULT_MINI_BLOCK_CAPS). */
+  miniBlockCaps?: Partial<MiniBlockCaps>;
   preconf?: Partial<Omit<PreconfStoreOpts, "maxWaiters">>;
 }
 
@@ -97,6 +100,11 @@ export interface NodeChainModules {
   log?: Log;
   /** Wall clock in ms (preconfirmation expiry). */
   now?: () => number;
+  /**
+   * This validator's index and whether it leads the current round: while it leads, admitted
+   * transactions execute at once into its open mini-block (preconfirmed on arrival).
+   */
+  leader?: { selfIndex: number; leading: () => boolean };
 }
 
 const ZERO_HASH = `0x${"00".repeat(32)}` as Hex;
@@ -159,6 +167,7 @@ export class NodeChain implements RpcBackend {
   private openBlockMiniBlocks = 0;
   private nextSequence = 0n;
   private executing: Promise<void> = Promise.resolve();
+  private pipeline: PreconfPipeline | undefined;
 
   private constructor(opts: NodeChainOpts, modules: NodeChainModules, caller: EvmCaller) {
     this.opts = opts;
@@ -260,6 +269,42 @@ export class NodeChain implements RpcBackend {
     }
     this.remember(tx);
     this.modules.metrics?.mempool.size.set(this.mempool.size);
+    if (this.modules.leader?.leading()) {
+      this.executing = this.executing
+        .then(() => this.offer(tx))
+        .catch((error: unknown) => this.modules.log?.error({ err: String(error) }, "preconfirmation failed"));
+    }
+  }
+
+  /** Executes an arriving tx into the open mini-block of this (leading) node, if it can run now. */
+  private async offer(tx: ExecTx): Promise<void> {
+    const pipeline = await this.pipelineReady();
+    if (!this.mempool.has(tx.hash)) return;
+    const sequence = this.nextSequence + BigInt(pipeline.depth);
+    const done = await pipeline.offer(tx);
+    if (done === undefined) return;
+    this.preconfs.addPreconfirmed(
+      this.receiptData(done.receipt, tx, { number: done.number, sequence, finality: "preconfirmed" }),
+    );
+  }
+
+  private async pipelineReady(): Promise<PreconfPipeline> {
+    if (this.pipeline === undefined) {
+      const envelope = await this.executor.envelope(this.opts.chainId, this.opts.fork);
+      this.pipeline ??= new PreconfPipeline({
+        canonical: this.state,
+        builder: new MiniBlockBuilder(this.opts.miniBlockCaps ?? {}, { envelope }),
+        env: () => {
+          const now = BigInt(Date.now()) * 1000n;
+          const timestampUs = now > this.lastTimestampUs ? now : this.lastTimestampUs;
+          return this.assembler.envFor({
+            timestampUs,
+            feeRecipient: this.feeRecipient(this.modules.leader?.selfIndex ?? -1),
+          });
+        },
+      });
+    }
+    return this.pipeline;
   }
 
   /** Admits a batch of raw transactions from a peer; returns how many were admitted. */
@@ -317,19 +362,21 @@ export class NodeChain implements RpcBackend {
   }
 
   private async build(req: BuildRequest): Promise<Uint8Array[]> {
-    const exclude = new Set<string>(this.committingSenders.keys());
-    for (const block of req.ancestors) {
-      for (const hash of this.hashesOf(block)) {
-        const tx = this.known.get(hash);
-        if (tx) exclude.add(tx.sender);
+    const pipeline = await this.pipelineReady();
+    const ancestorHashes = req.ancestors.map((block) => this.hashesOf(block));
+    let exclude: Set<string> | undefined;
+    if (!pipeline.matches(ancestorHashes)) {
+      // The uncommitted ancestors are not (all) this node's own proposals: their effects are not
+      // in the speculation, so build on the committed state and leave their senders out.
+      pipeline.reset();
+      exclude = new Set<string>(this.committingSenders.keys());
+      for (const hashes of ancestorHashes) {
+        for (const hash of hashes) {
+          const tx = this.known.get(hash);
+          if (tx) exclude.add(tx.sender);
+        }
       }
     }
-    const proposed = BigInt(req.timestampUs);
-    const timestampUs = proposed > this.lastTimestampUs ? proposed : this.lastTimestampUs;
-    const feeRecipient = this.feeRecipient(req.proposerIndex);
-    const env = this.assembler.envFor({ timestampUs, feeRecipient });
-    const envelope = await this.executor.envelope(this.opts.chainId, this.opts.fork);
-    const builder = new MiniBlockBuilder(req.caps ?? {}, { envelope });
     const it = this.mempool.pending(exclude);
     let taken = false;
     const source = {
@@ -346,9 +393,10 @@ export class NodeChain implements RpcBackend {
       },
     };
     const sequence = this.nextSequence + BigInt(req.ancestors.length);
-    const built = await builder.build(env, this.state, source, (receipt, tx) => {
+    const number = this.assembler.currentNumber();
+    const built = await pipeline.build(source, (receipt, tx) => {
       this.preconfs.addPreconfirmed(
-        this.receiptData(receipt, tx, { number: env.number, sequence, finality: "preconfirmed" }),
+        this.receiptData(receipt, tx, { number, sequence, finality: "preconfirmed" }),
       );
     });
     return built.txs.map((tx) => tx.raw as Uint8Array);
@@ -433,6 +481,7 @@ export class NodeChain implements RpcBackend {
     this.lastTimestampUs = timestampUs;
     const feeRecipient = this.feeRecipient(proposerIndex);
     const { sealed, receipts } = await this.assembler.push({ sequence, timestampUs, feeRecipient, txs });
+    this.pipeline?.onCommitted(hashes);
     if (sealed) {
       this.indexSealed(sealed);
       this.openBlockLogs = 0;
@@ -699,7 +748,8 @@ export class NodeChain implements RpcBackend {
       hash: tx.hash,
       preconfirmed: () => {
         const promise = wait("preconfirmed");
-        this.modules.requestPreconfirmation?.(raw, tx.hash);
+        // A leading node preconfirms itself (on arrival); others ask the validators.
+        if (!this.modules.leader?.leading()) this.modules.requestPreconfirmation?.(raw, tx.hash);
         return promise;
       },
       committed: () => wait("committed"),

@@ -209,6 +209,9 @@ export class ValidatorNode {
       {
         broadcastTx: (raw) => this.txGossip?.send(raw),
         requestPreconfirmation: (raw, hash) => this.txForward?.request(raw, hash),
+        ...(this.selfIndex === null
+          ? {}
+          : { leader: { selfIndex: this.selfIndex, leading: () => core.status().leader === this.selfIndex } }),
         consensusStatus: () => this.consensusStatus(),
         validatorSet: (epoch) => this.validatorSet(epoch),
         admin: {

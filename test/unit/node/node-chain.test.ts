@@ -253,4 +253,49 @@ describe("NodeChain", () => {
     ).toBeUndefined();
     await expect(chain.getProof(SENDER, [], 0n)).rejects.toThrow(/newest sealed block/);
   });
+
+  it("a leading node preconfirms on arrival, and chains a sender's next tx on its own uncommitted proposal", async () => {
+    const leader = await NodeChain.create(
+      {
+        chainId: BigInt(CHAIN_ID),
+        fork: "prague",
+        gasLimit: 30_000_000n,
+        genesisTimestampMs: GENESIS_MS,
+        alloc: [{ address: SENDER, balance: 10n ** 21n }],
+        blockTimeUs: 1_000_000n,
+        validatorAddresses: ["0x00000000000000000000000000000000000000f1"],
+        recoveryWorkers: 1,
+      },
+      { leader: { selfIndex: 0, leading: () => true } },
+    );
+    open.push(leader);
+    const follower = await newChain();
+    const first = await leader.submitTransaction(await transfer(0, 3n));
+    // Executed on arrival: the preconfirmation exists before any proposal is built.
+    await leader.idle();
+    expect(leader.preconfs.preconfirmed(first.hash)).toMatchObject({ finality: "preconfirmed", status: 1 });
+    const t0 = GENESIS_MS * 1000 + 10_000;
+    const p1 = await leader.buildPayload({ timestampUs: t0, proposerIndex: 0, ancestors: [] });
+    expect(p1).toHaveLength(1);
+    const b1 = block(t0, p1);
+    // Nonce 1 arrives while nonce 0's mini-block is proposed but not committed: it still runs now.
+    const second = await leader.submitTransaction(await transfer(1, 4n));
+    await leader.idle();
+    expect(leader.preconfs.preconfirmed(second.hash)).toMatchObject({ status: 1, miniBlockNumber: 1n });
+    const p2 = await leader.buildPayload({ timestampUs: t0 + 1, proposerIndex: 0, ancestors: [b1] });
+    expect(p2).toHaveLength(1);
+    const b2 = block(t0 + 1, p2);
+    for (const chain of [leader, follower]) {
+      await chain.applyCommitted(0n, b1, 0);
+      await chain.applyCommitted(1n, b2, 0);
+    }
+    const committed = await Promise.all([first, second].map((s) => s.committed()));
+    expect(committed.map((r) => [r.status, r.miniBlockNumber])).toEqual([
+      [1, 0n],
+      [1, 1n],
+    ]);
+    expect(committed).toEqual([first, second].map((s) => follower.preconfs.committedReceipt(s.hash)));
+    expect(leader.preconfs.mismatches).toBe(0);
+    expect(await follower.getBalance("0x000000000000000000000000000000000000dead", 0n)).toBe(7n);
+  });
 });
