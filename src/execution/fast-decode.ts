@@ -29,9 +29,62 @@ function uint(item: Item | undefined, what: string, maxBytes = 32): bigint {
   const b = bytes(item, what);
   if (b.length > maxBytes) throw malformed(`${what} is longer than ${maxBytes} bytes`);
   if (b.length > 0 && b[0] === 0) throw malformed(`${what} has leading zeros`);
+  return bigEndian(b);
+}
+
+/** Big-endian bytes to a bigint: a Number below 2^48, else 64-bit limbs (no per-byte BigInt). */
+function bigEndian(b: Uint8Array): bigint {
+  const n = b.length;
+  if (n <= 6) {
+    let v = 0;
+    for (let i = 0; i < n; i++) v = v * 256 + b[i];
+    return BigInt(v);
+  }
+  const view = new DataView(b.buffer, b.byteOffset, n);
   let v = 0n;
-  for (let i = 0; i < b.length; i++) v = (v << 8n) | BigInt(b[i]);
+  let i = 0;
+  const head = n % 8;
+  for (; i < head; i++) v = (v << 8n) | BigInt(b[i]);
+  for (; i < n; i += 8) v = (v << 64n) | view.getBigUint64(i);
   return v;
+}
+
+/** Length of the RLP encoding of a byte string. */
+function encodedLength(b: Uint8Array): number {
+  if (b.length === 1 && b[0] < 0x80) return 1;
+  if (b.length <= 55) return 1 + b.length;
+  let lengthBytes = 0;
+  for (let l = b.length; l > 0; l = Math.floor(l / 256)) lengthBytes++;
+  return 1 + lengthBytes + b.length;
+}
+
+/**
+ * The signing preimage of a typed tx, `type || rlp([fields without yParity, r, s])`, cut from the
+ * raw bytes: a canonical list's items are the raw bytes of its fields, so the unsigned list's
+ * payload is the signed list's payload minus the encodings of the last three fields.
+ */
+function typedSigningPreimage(
+  raw: Uint8Array,
+  yParity: Uint8Array,
+  r: Uint8Array,
+  s: Uint8Array,
+): Uint8Array {
+  const prefix = raw[1];
+  const header = prefix <= 0xf7 ? 1 : 1 + prefix - 0xf7;
+  const payloadStart = 1 + header;
+  const unsignedLength =
+    raw.length - payloadStart - encodedLength(yParity) - encodedLength(r) - encodedLength(s);
+  let lengthBytes = 0;
+  if (unsignedLength > 55) for (let l = unsignedLength; l > 0; l = Math.floor(l / 256)) lengthBytes++;
+  const out = new Uint8Array(1 + 1 + lengthBytes + unsignedLength);
+  out[0] = raw[0];
+  if (lengthBytes === 0) out[1] = 0xc0 + unsignedLength;
+  else {
+    out[1] = 0xf7 + lengthBytes;
+    for (let i = lengthBytes, l = unsignedLength; i >= 1; i--, l = Math.floor(l / 256)) out[1 + i] = l % 256;
+  }
+  out.set(raw.subarray(payloadStart, payloadStart + unsignedLength), 2 + lengthBytes);
+  return out;
 }
 
 function toAddress(item: Item | undefined): Hex | undefined {
@@ -105,13 +158,6 @@ export function recoverPending(pending: PendingSignature): Hex {
     throw new TxDecodeError("TX_INVALID_SIGNATURE", "signature does not recover a public key");
   }
   return bytesToHex(keccak256(pub.subarray(1)).subarray(12));
-}
-
-function withPrefix(type: number, body: Uint8Array): Uint8Array {
-  const out = new Uint8Array(body.length + 1);
-  out[0] = type;
-  out.set(body, 1);
-  return out;
 }
 
 /**
@@ -199,10 +245,13 @@ export function fastDecodeUnrecovered(raw: Uint8Array): { tx: ExecTx; pending: P
   const value = uint(decoded[i++], "value");
   const data = bytes(decoded[i++], "data");
   const list = accessList(decoded[i++]);
-  const yParity = uint(decoded[i++], "yParity", 1);
+  const yParityI = decoded[i++];
+  const yParity = uint(yParityI, "yParity", 1);
   const rI = decoded[i++];
   const sI = decoded[i++];
-  const signingHash = keccak256(withPrefix(type, RLP.encode(decoded.slice(0, fields - 3) as never)));
+  const signingHash = keccak256(
+    typedSigningPreimage(raw, yParityI as Uint8Array, bytes(rI, "r"), bytes(sI, "s")),
+  );
   const pending = checkSignature(signingHash, yParity, rI, sI);
   const tx: ExecTx = {
     type,

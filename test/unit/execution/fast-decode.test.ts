@@ -23,7 +23,8 @@ describe("direct tx decoder", () => {
             fee: fc.bigInt({ min: 0n, max: 10n ** 12n }),
             tip: fc.bigInt({ min: 0n, max: 10n ** 6n }),
             value: fc.bigInt({ min: 0n, max: 10n ** 24n }),
-            data: fc.uint8Array({ maxLength: 64 }),
+            // Up to 320 bytes: unsigned lists with 1- and 2-byte length headers.
+            data: fc.uint8Array({ maxLength: 320 }),
             create: fc.boolean(),
             keys: fc.array(fc.constantFrom(`0x${"00".repeat(31)}01`, `0x${"ab".repeat(32)}`), {
               maxLength: 2,
