@@ -161,6 +161,8 @@ export class NodeChain implements RpcBackend {
   private readonly known = new Map<Hex, ExecTx>();
   /** Senders with transactions in committed mini-blocks queued for execution (count per sender). */
   private readonly committingSenders = new Map<string, number>();
+  /** Tx hashes of committed mini-blocks queued for execution, in order. */
+  private readonly queuedCommits: Hex[][] = [];
   private readonly blockHashes = new WeakMap<Block, Hex[]>();
   private lastTimestampUs = 0n;
   private openBlockLogs = 0;
@@ -280,7 +282,8 @@ export class NodeChain implements RpcBackend {
   private async offer(tx: ExecTx): Promise<void> {
     const pipeline = await this.pipelineReady();
     if (!this.mempool.has(tx.hash)) return;
-    const sequence = this.nextSequence + BigInt(pipeline.depth);
+    // nextSequence already counts the committed mini-blocks queued here, which are also layers.
+    const sequence = this.nextSequence + BigInt(Math.max(0, pipeline.depth - this.queuedCommits.length));
     const done = await pipeline.offer(tx);
     if (done === undefined) return;
     this.preconfs.addPreconfirmed(
@@ -365,7 +368,10 @@ export class NodeChain implements RpcBackend {
     const pipeline = await this.pipelineReady();
     const ancestorHashes = req.ancestors.map((block) => this.hashesOf(block));
     let exclude: Set<string> | undefined;
-    if (!pipeline.matches(ancestorHashes)) {
+    // The speculation must be exactly: committed mini-blocks still queued for execution here
+    // (a commit and the next payload request often come from the same consensus step), then the
+    // uncommitted ancestors.
+    if (!pipeline.matches([...this.queuedCommits, ...ancestorHashes])) {
       // The uncommitted ancestors are not (all) this node's own proposals: their effects are not
       // in the speculation, so build on the committed state and leave their senders out.
       pipeline.reset();
@@ -437,6 +443,8 @@ export class NodeChain implements RpcBackend {
    */
   applyCommitted(sequence: bigint, block: Block, proposerIndex: number): Promise<void> {
     if (sequence >= this.nextSequence) this.nextSequence = sequence + 1n;
+    const queued = this.hashesOf(block);
+    this.queuedCommits.push(queued);
     const senders: string[] = [];
     for (const hash of this.hashesOf(block)) {
       const sender = this.known.get(hash)?.sender;
@@ -446,6 +454,8 @@ export class NodeChain implements RpcBackend {
     }
     const run = this.executing.then(() => this.execute(sequence, block, proposerIndex));
     this.executing = run.finally(() => {
+      const at = this.queuedCommits.indexOf(queued);
+      if (at >= 0) this.queuedCommits.splice(at, 1);
       for (const sender of senders) {
         const left = (this.committingSenders.get(sender) ?? 1) - 1;
         if (left > 0) this.committingSenders.set(sender, left);

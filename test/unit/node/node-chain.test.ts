@@ -298,4 +298,31 @@ describe("NodeChain", () => {
     expect(leader.preconfs.mismatches).toBe(0);
     expect(await follower.getBalance("0x000000000000000000000000000000000000dead", 0n)).toBe(7n);
   });
+
+  it("keeps the speculation when the next payload is asked for before the commit that precedes it executes", async () => {
+    const leader = await NodeChain.create(
+      {
+        chainId: BigInt(CHAIN_ID),
+        fork: "prague",
+        gasLimit: 30_000_000n,
+        genesisTimestampMs: GENESIS_MS,
+        alloc: [{ address: SENDER, balance: 10n ** 21n }],
+        blockTimeUs: 1_000_000n,
+        validatorAddresses: ["0x00000000000000000000000000000000000000f1"],
+        recoveryWorkers: 1,
+      },
+      { leader: { selfIndex: 0, leading: () => true } },
+    );
+    open.push(leader);
+    await leader.submitTransaction(await transfer(0, 1n));
+    const t0 = GENESIS_MS * 1000 + 10_000;
+    const b1 = block(t0, await leader.buildPayload({ timestampUs: t0, proposerIndex: 0, ancestors: [] }));
+    await leader.submitTransaction(await transfer(1, 1n));
+    // Consensus committed b1 and asked for the next payload in one step: the build is queued
+    // first, the commit right after; b1 is no longer an ancestor but not executed yet either.
+    const next = leader.buildPayload({ timestampUs: t0 + 1, proposerIndex: 0, ancestors: [] });
+    const committed = leader.applyCommitted(0n, b1, 0);
+    expect(await next).toHaveLength(1);
+    await committed;
+  });
 });
