@@ -39,8 +39,10 @@ export async function run(): Promise<BenchResult> {
   const native = loadAccounts(senders, 1);
   const tokenSenders = loadAccounts(senders, 2);
   const [deployer] = loadAccounts(1, 3);
-  const [preIdle, syncIdle, preLoaded, syncLoaded] = [4, 5, 6, 7].map((t) => loadAccounts(1, t)[0]);
-  const all = [...native, ...tokenSenders, deployer, preIdle, syncIdle, preLoaded, syncLoaded];
+  const [preIdle, syncIdle, preLoaded, syncLoaded, preLeader] = [4, 5, 6, 7, 8].map(
+    (t) => loadAccounts(1, t)[0],
+  );
+  const all = [...native, ...tokenSenders, deployer, preIdle, syncIdle, preLoaded, syncLoaded, preLeader];
   const alloc = Object.fromEntries(all.map((a) => [a.address, (10n ** 21n).toString()]));
 
   progress(
@@ -60,7 +62,7 @@ export async function run(): Promise<BenchResult> {
     maxPriorityFeePerGas: TIP,
   });
   const probeSets = await Promise.all(
-    [preIdle, syncIdle, preLoaded, syncLoaded].map((a) => probeTxs(a, probes)),
+    [preIdle, syncIdle, preLoaded, syncLoaded, preLeader].map((a) => probeTxs(a, probes)),
   );
   progress(
     `signed ${nativeTxs.length + mints.length + transfers.length + 4 * probes + 1} txs in ${Math.round(performance.now() - t)} ms`,
@@ -84,6 +86,19 @@ export async function run(): Promise<BenchResult> {
     progress("idle latency");
     const preconfIdle = await roundTrips(urls[1], "realtime_sendRawTransaction", probeSets[0]);
     const commitIdle = await roundTrips(urls[2], "eth_sendRawTransactionSync", probeSets[1]);
+    // The same round trip sent to the RPC of the validator that leads at that moment (asked
+    // before each probe): what a client of the sequencer's own RPC sees, without the forwarding hop.
+    const byAddress = new Map(net.net.validators.map((v) => [v.address.toLowerCase(), v.index]));
+    const leaderUrl = async (): Promise<string> => {
+      const status = await rpcCall<{ leader: string }>(urls[0], "mega_consensusStatus");
+      return urls[byAddress.get(status.leader.toLowerCase()) ?? 0];
+    };
+    const preconfLeader: { ms: number[]; errors: string[] } = { ms: [], errors: [] };
+    for (const raw of probeSets[4]) {
+      const r = await roundTrips(await leaderUrl(), "realtime_sendRawTransaction", [raw]);
+      preconfLeader.ms.push(...r.ms);
+      preconfLeader.errors.push(...r.errors);
+    }
     if (preconfIdle.errors.length + commitIdle.errors.length > 0)
       progress(`idle probe errors: ${[...preconfIdle.errors, ...commitIdle.errors].join("; ")}`);
 
@@ -126,6 +141,8 @@ export async function run(): Promise<BenchResult> {
       preconf_p99_ms_idle: stat(preconfIdle.ms, 99),
       commit_p50_ms_idle: stat(commitIdle.ms, 50),
       commit_p99_ms_idle: stat(commitIdle.ms, 99),
+      preconf_at_leader_p50_ms_idle: stat(preconfLeader.ms, 50),
+      preconf_at_leader_p99_ms_idle: stat(preconfLeader.ms, 99),
       preconf_p50_ms_loaded: stat(preconfLoaded.ms, 50),
       preconf_p99_ms_loaded: stat(preconfLoaded.ms, 99),
       commit_p50_ms_loaded: stat(commitLoaded.ms, 50),
@@ -164,6 +181,7 @@ export async function run(): Promise<BenchResult> {
         samples: {
           preconfIdle: preconfIdle.ms.length,
           commitIdle: commitIdle.ms.length,
+          preconfAtLeaderIdle: preconfLeader.ms.length,
           preconfLoaded: preconfLoaded.ms.length,
           commitLoaded: commitLoaded.ms.length,
         },
