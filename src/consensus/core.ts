@@ -585,8 +585,49 @@ export class ConsensusCore {
     if (boundary !== null) {
       this.epochEnded = boundary.summary;
       this.epochEndQc = qc;
+      this.announceEpochEnd(qc);
       this.maybeSwitchEpoch();
     }
+  }
+
+  /**
+   * The leader that formed the QC ending the epoch sends it on in one last empty block (never
+   * committed): the votes went to this leader only, so without it the others could not commit
+   * the boundary, and the epoch would end on this node alone.
+   */
+  private announceEpochEnd(qc: QuorumCertificate): void {
+    const signer = this.modules.signer;
+    const round = qc.round + 1;
+    if (this.self === null || signer === undefined || !this.started) return;
+    if (this.lastProposedRound >= round || this.safety.lastVotedRound >= round) return;
+    const certified = this.tree.get(qc.blockRoot);
+    if (certified === undefined || this.leaderOf(certified, round) !== this.self) return;
+    const payload = emptyPayload();
+    const justify = { qc, tc: [] };
+    const header: BlockHeader = {
+      epoch: this.committee.epoch,
+      round,
+      proposerIndex: this.self,
+      parentRoot: qc.blockRoot,
+      parentRound: qc.round,
+      payloadRoot: MiniBlockPayloadType.hashTreeRoot(payload),
+      stateBlockNumber: 0,
+      stateRoot: new Uint8Array(32),
+      justifyRoot: Justification.hashTreeRoot(justify),
+    };
+    const signature = signer.sign(
+      signingRootFromMessageRoot(
+        "proposal",
+        this.opts.chainId,
+        header.epoch,
+        BlockHeader.hashTreeRoot(header),
+      ),
+    );
+    this.lastProposedRound = round;
+    this.out.push({
+      type: "broadcast",
+      message: { kind: "proposal", block: { header, signature, payload, justify } },
+    });
   }
 
   // ---------------------------------------------------------------- epochs
