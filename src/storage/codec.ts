@@ -1,3 +1,4 @@
+import { writeWord } from "../execution/fast-opcodes.ts";
 import { bytesToHex, hexToBytes } from "../execution/hex.ts";
 import type { AccountData, Hex } from "../execution/types.ts";
 import { StorageError } from "./errors.ts";
@@ -43,11 +44,18 @@ export function concat(...parts: Uint8Array[]): Uint8Array {
 /** 32-byte big-endian unsigned integer (balances, slot values up to 2^256). */
 export function u256(value: bigint): Uint8Array {
   if (value < 0n || value >= 1n << 256n) throw new StorageError("BAD_INPUT", "not a u256");
-  return hexToBytes(value.toString(16).padStart(64, "0"));
+  return writeWord(value, new Uint8Array(32));
 }
 
 export function readU256(bytes: Uint8Array, offset = 0): bigint {
-  return BigInt(bytesToHex(bytes.subarray(offset, offset + 32)));
+  if (bytes.length < offset + 32) throw new StorageError("CORRUPT_RECORD", "u256 past the end");
+  const view = new DataView(bytes.buffer, bytes.byteOffset + offset, 32);
+  return (
+    (view.getBigUint64(0) << 192n) |
+    (view.getBigUint64(8) << 128n) |
+    (view.getBigUint64(16) << 64n) |
+    view.getBigUint64(24)
+  );
 }
 
 /** Account record: nonce (8) ++ balance (32) ++ codeHash (32). */
