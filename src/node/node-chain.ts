@@ -170,6 +170,8 @@ export class NodeChain implements RpcBackend {
   private nextSequence = 0n;
   private executing: Promise<void> = Promise.resolve();
   private pipeline: PreconfPipeline | undefined;
+  /** The proposal being built: its timestamp and proposer, for a mini-block opened by the build. */
+  private building: { timestampUs: bigint; proposerIndex: number } | undefined;
 
   private constructor(opts: NodeChainOpts, modules: NodeChainModules, caller: EvmCaller) {
     this.opts = opts;
@@ -236,12 +238,12 @@ export class NodeChain implements RpcBackend {
   /** Decodes and recovers raw transactions in one batch; a rejection per bad one. */
   async decodeMany(raws: readonly Uint8Array[]): Promise<(ExecTx | TxRejectedError)[]> {
     const results = await this.decoder.decode(raws);
-    return results.map((r) => toTxOrRejection(r, this.opts.chainId));
+    return results.map((r) => toTxOrRejection(r));
   }
 
   /** Decodes one raw transaction (batched with whatever else arrives in the same tick). */
   async decode(raw: Uint8Array): Promise<ExecTx> {
-    const r = toTxOrRejection(await this.decodeQueue.decode(raw), this.opts.chainId);
+    const r = toTxOrRejection(await this.decodeQueue.decode(raw));
     if (r instanceof TxRejectedError) throw r;
     return r;
   }
@@ -287,7 +289,7 @@ export class NodeChain implements RpcBackend {
     const done = await pipeline.offer(tx);
     if (done === undefined) return;
     this.preconfs.addPreconfirmed(
-      this.receiptData(done.receipt, tx, { number: done.number, sequence, finality: "preconfirmed" }),
+      this.receiptData(done.receipt, { number: done.number, sequence, finality: "preconfirmed" }),
     );
   }
 
@@ -298,12 +300,10 @@ export class NodeChain implements RpcBackend {
         canonical: this.state,
         builder: new MiniBlockBuilder(this.opts.miniBlockCaps ?? {}, { envelope }),
         env: () => {
-          const now = BigInt(Date.now()) * 1000n;
-          const timestampUs = now > this.lastTimestampUs ? now : this.lastTimestampUs;
-          return this.assembler.envFor({
-            timestampUs,
-            feeRecipient: this.feeRecipient(this.modules.leader?.selfIndex ?? -1),
-          });
+          const at = this.building?.timestampUs ?? BigInt(Date.now()) * 1000n;
+          const timestampUs = at > this.lastTimestampUs ? at : this.lastTimestampUs;
+          const proposer = this.building?.proposerIndex ?? this.modules.leader?.selfIndex ?? -1;
+          return this.assembler.envFor({ timestampUs, feeRecipient: this.feeRecipient(proposer) });
         },
       });
     }
@@ -400,12 +400,17 @@ export class NodeChain implements RpcBackend {
     };
     const sequence = this.nextSequence + BigInt(req.ancestors.length);
     const number = this.assembler.currentNumber();
-    const built = await pipeline.build(source, (receipt, tx) => {
-      this.preconfs.addPreconfirmed(
-        this.receiptData(receipt, tx, { number, sequence, finality: "preconfirmed" }),
-      );
-    });
-    return built.txs.map((tx) => tx.raw as Uint8Array);
+    this.building = { timestampUs: BigInt(req.timestampUs), proposerIndex: req.proposerIndex };
+    try {
+      const built = await pipeline.build(source, (receipt) => {
+        this.preconfs.addPreconfirmed(
+          this.receiptData(receipt, { number, sequence, finality: "preconfirmed" }),
+        );
+      });
+      return built.txs.map((tx) => tx.raw as Uint8Array);
+    } finally {
+      this.building = undefined;
+    }
   }
 
   /** A preconfirmation another node (the leader) answered for a tx this node forwarded. */
@@ -416,7 +421,6 @@ export class NodeChain implements RpcBackend {
 
   private receiptData(
     receipt: Receipt,
-    _tx: ExecTx,
     at: { number: bigint; sequence: bigint; finality: "preconfirmed" | "committed"; firstLogIndex?: number },
   ): ReceiptData {
     const r = receiptFromExecution(receipt, {
@@ -499,10 +503,9 @@ export class NodeChain implements RpcBackend {
     }
     const indexInBlock = this.openBlockMiniBlocks++;
     const number = this.assembler.currentNumber();
-    const byHash = new Map(txs.map((t) => [t.hash, t]));
     const out: ReceiptData[] = [];
     for (const receipt of receipts) {
-      const r = this.receiptData(receipt, byHash.get(receipt.txHash) as ExecTx, {
+      const r = this.receiptData(receipt, {
         number,
         sequence,
         finality: "committed",
@@ -801,7 +804,7 @@ const DECODE_REASONS: Record<string, TxRejectionReason> = {
   TYPE_NOT_SUPPORTED: "UNSUPPORTED_TYPE",
 };
 
-function toTxOrRejection(result: BatchDecodeResult, _chainId: bigint): ExecTx | TxRejectedError {
+function toTxOrRejection(result: BatchDecodeResult): ExecTx | TxRejectedError {
   if (result.ok) return result.tx;
   return new TxRejectedError(DECODE_REASONS[result.error.code] ?? "INVALID_ENCODING", result.error.message);
 }
