@@ -77,6 +77,7 @@ export class TxEnvelope {
   private readonly evm: EVM;
   private readonly stateManager: EvmStateManager;
   private readonly precompiles: Set<Hex>;
+  private readonly precompileKeys: string[];
   private blockEnv: BlockEnv | undefined;
   private block: BlockLike | undefined;
 
@@ -93,6 +94,7 @@ export class TxEnvelope {
     this.precompiles = new Set(
       [...evm.precompiles.keys()].map((a) => `0x${a.replace(/^0x/, "")}`.toLowerCase() as Hex),
     );
+    this.precompileKeys = [...this.precompiles].map((a) => a.slice(2));
   }
 
   static async create(opts: TxEnvelopeOpts): Promise<TxEnvelope> {
@@ -248,10 +250,17 @@ export class TxEnvelope {
     });
 
     // EIP-2929 / 2930 / 3651 warm set.
-    for (const address of this.precompiles) journal.addAlwaysWarmAddress(address);
-    journal.addAlwaysWarmAddress(tx.sender);
-    if (tx.to !== undefined) journal.addAlwaysWarmAddress(tx.to);
-    journal.addAlwaysWarmAddress(env.coinbase);
+    // What `addAlwaysWarmAddress` does (the key is the unprefixed hex), without its per-call
+    // regex check of the prefix: precompiles, sender, recipient and coinbase on every tx.
+    const alwaysWarm = (journal as unknown as { alwaysWarmJournal: Map<string, Set<string>> })
+      .alwaysWarmJournal;
+    const warm = (unprefixed: string): void => {
+      if (!alwaysWarm.has(unprefixed)) alwaysWarm.set(unprefixed, new Set());
+    };
+    for (const key of this.precompileKeys) warm(key);
+    warm(tx.sender.slice(2));
+    if (tx.to !== undefined) warm(tx.to.slice(2));
+    warm(env.coinbase.slice(2));
     for (const item of tx.accessList) {
       journal.addAlwaysWarmAddress(item.address);
       for (const key of item.storageKeys) journal.addAlwaysWarmSlot(item.address, key);
