@@ -61,12 +61,15 @@ function histogramPercentile(before: Map<number, number>, after: Map<number, num
   return Number.NaN;
 }
 
-async function snapshot(urls: string[]): Promise<{ texts: string[]; heights: number[]; cpu: number[] }> {
+async function snapshot(
+  urls: string[],
+): Promise<{ texts: string[]; heights: number[]; cpu: number[]; timeouts: number[] }> {
   const texts = (await Promise.all(urls.map((u) => scrapeMetrics(u, 5_000)))).map((t) => t ?? "");
   return {
     texts,
     heights: texts.map((t) => metricValue(t, "megaseq_consensus_committed_height") ?? 0),
     cpu: texts.map((t) => metricValue(t, CPU_METRIC) ?? 0),
+    timeouts: texts.map((t) => metricValue(t, "megaseq_consensus_timeouts_total") ?? 0),
   };
 }
 
@@ -129,8 +132,10 @@ export async function run(): Promise<BenchResult> {
     const cpuSeconds = after.cpu.reduce((a, c, i) => a + c - before.cpu[i], 0);
     const blocks = after.heights[0] - before.heights[0];
     const cpuMsPerBlock = blocks > 0 ? (cpuSeconds * 1000) / blocks : Number.NaN;
+    // Rounds entered through a TC (a leader that did not get its proposal through in time).
+    const timeoutRounds = Math.max(...after.timeouts.map((t, i) => t - before.timeouts[i]));
     progress(
-      `committed ${blocksPerS.toFixed(1)} mini-blocks/s per node; commit latency p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms; ${cpuMsPerBlock.toFixed(2)} CPU ms per block (4 nodes)`,
+      `committed ${blocksPerS.toFixed(1)} mini-blocks/s per node; commit latency p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms; ${cpuMsPerBlock.toFixed(2)} CPU ms per block (4 nodes); ${timeoutRounds} rounds timed out`,
     );
     return {
       metrics: {
@@ -138,6 +143,7 @@ export async function run(): Promise<BenchResult> {
         commit_latency_p50_ms: p50,
         commit_latency_p99_ms: p99,
         cpu_ms_per_block_all_nodes: cpuMsPerBlock,
+        timed_out_rounds: timeoutRounds,
       },
       ratios: { slowest_vs_fastest_node: Math.min(...perNode) / Math.max(...perNode) },
       details: {
