@@ -50,6 +50,9 @@ import type { Log } from "./logger.ts";
 import { PreconfPipeline } from "./preconf-pipeline.ts";
 import { PreconfStore, type PreconfStoreOpts } from "./preconf-store.ts";
 
+/** Arrivals executed into the open mini-block per turn of the execution queue. */
+const OFFERS_PER_SLICE = 64;
+
 /** Most decoded transactions remembered for execution (admitted here, not yet executed). */
 const MAX_KNOWN = 65_536;
 
@@ -170,6 +173,10 @@ export class NodeChain implements RpcBackend {
   private nextSequence = 0n;
   private executing: Promise<void> = Promise.resolve();
   private pipeline: PreconfPipeline | undefined;
+  /** Admitted while leading, waiting to execute into the open mini-block (bounded by the pool). */
+  private offers: ExecTx[] = [];
+  private readonly urgentOffers: ExecTx[] = [];
+  private offersScheduled = false;
   /** The proposal being built: its timestamp and proposer, for a mini-block opened by the build. */
   private building: { timestampUs: bigint; proposerIndex: number } | undefined;
 
@@ -274,10 +281,48 @@ export class NodeChain implements RpcBackend {
     this.remember(tx);
     this.modules.metrics?.mempool.size.set(this.mempool.size);
     if (this.modules.leader?.leading()) {
-      this.executing = this.executing
-        .then(() => this.offer(tx))
-        .catch((error: unknown) => this.modules.log?.error({ err: String(error) }, "preconfirmation failed"));
+      this.offers.push(tx);
+      this.scheduleOffers();
     }
+  }
+
+  /**
+   * Someone waits for this tx's preconfirmation (a realtime_ call here or forwarded): execute it
+   * ahead of the other arrivals still waiting for the open mini-block.
+   */
+  expedite(hash: Hex): void {
+    const at = this.offers.findIndex((t) => t.hash === hash);
+    if (at < 0) return;
+    const [tx] = this.offers.splice(at, 1);
+    this.urgentOffers.push(tx);
+  }
+
+  /**
+   * Arrivals execute into the open mini-block in slices chained with builds and commits, so a
+   * burst of arrivals never holds a proposal or a commit back for long; urgent ones go first.
+   */
+  private scheduleOffers(): void {
+    if (this.offersScheduled) return;
+    this.offersScheduled = true;
+    this.executing = this.executing
+      .then(() => this.drainOffers())
+      .catch((error: unknown) => this.modules.log?.error({ err: String(error) }, "preconfirmation failed"));
+  }
+
+  private async drainOffers(): Promise<void> {
+    this.offersScheduled = false;
+    if (!this.modules.leader?.leading()) {
+      // No longer leading: the next leader takes these from its own pool.
+      this.offers = [];
+      this.urgentOffers.length = 0;
+      return;
+    }
+    for (let n = 0; n < OFFERS_PER_SLICE; n++) {
+      const tx = this.urgentOffers.shift() ?? this.offers.shift();
+      if (tx === undefined) return;
+      await this.offer(tx);
+    }
+    if (this.offers.length > 0 || this.urgentOffers.length > 0) this.scheduleOffers();
   }
 
   /** Executes an arriving tx into the open mini-block of this (leading) node, if it can run now. */
@@ -471,7 +516,11 @@ export class NodeChain implements RpcBackend {
 
   /** Resolves once every queued mini-block has executed. */
   async idle(): Promise<void> {
-    await this.executing;
+    // Work chained while waiting (a further slice of arrivals) counts too.
+    for (let seen = this.executing; ; seen = this.executing) {
+      await seen;
+      if (seen === this.executing) return;
+    }
   }
 
   private async execute(sequence: bigint, block: Block, proposerIndex: number): Promise<void> {
@@ -762,7 +811,8 @@ export class NodeChain implements RpcBackend {
       preconfirmed: () => {
         const promise = wait("preconfirmed");
         // A leading node preconfirms itself (on arrival); others ask the validators.
-        if (!this.modules.leader?.leading()) this.modules.requestPreconfirmation?.(raw, tx.hash);
+        if (this.modules.leader?.leading()) this.expedite(tx.hash);
+        else this.modules.requestPreconfirmation?.(raw, tx.hash);
         return promise;
       },
       committed: () => wait("committed"),

@@ -81,6 +81,7 @@ export class TxForwarder {
     } catch {
       // Already here by gossip (the usual case), or refused: the wait below tells which.
     }
+    chain.expedite(tx.hash);
     const wait = chain.preconfs.wait(tx.hash, "preconfirmed", await chain.getReceipt(tx.hash));
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<"expired">((resolve) => {

@@ -325,4 +325,53 @@ describe("NodeChain", () => {
     expect(await next).toHaveLength(1);
     await committed;
   });
+
+  it("executes a tx someone waits for ahead of a burst of other arrivals", async () => {
+    const senders = Array.from({ length: 71 }, (_, i) =>
+      privateKeyToAccount(`0x${(0xabc000 + i).toString(16).padStart(64, "0")}`),
+    );
+    const leader = await NodeChain.create(
+      {
+        chainId: BigInt(CHAIN_ID),
+        fork: "prague",
+        gasLimit: 30_000_000n,
+        genesisTimestampMs: GENESIS_MS,
+        alloc: senders.map((a) => ({
+          address: a.address.toLowerCase() as `0x${string}`,
+          balance: 10n ** 20n,
+        })),
+        blockTimeUs: 1_000_000n,
+        validatorAddresses: ["0x00000000000000000000000000000000000000f1"],
+        recoveryWorkers: 1,
+      },
+      { leader: { selfIndex: 0, leading: () => true } },
+    );
+    open.push(leader);
+    const raws = await Promise.all(
+      senders.map(async (a) =>
+        Buffer.from(
+          (
+            await a.signTransaction({
+              chainId: CHAIN_ID,
+              type: "eip1559",
+              nonce: 0,
+              to: "0x000000000000000000000000000000000000dead",
+              value: 1n,
+              gas: 21_000n,
+              maxFeePerGas: 10_000_000_000n,
+              maxPriorityFeePerGas: 1_000_000_000n,
+            })
+          ).slice(2),
+          "hex",
+        ),
+      ),
+    );
+    const submitted = await Promise.all(raws.map((r) => leader.submitTransaction(r)));
+    const urgent = submitted[70];
+    await urgent.preconfirmed();
+    const others = submitted.slice(0, 70).filter((s) => leader.preconfs.preconfirmed(s.hash) !== undefined);
+    expect(others.length).toBeLessThan(70);
+    await leader.idle();
+    expect(submitted.every((s) => leader.preconfs.preconfirmed(s.hash) !== undefined)).toBe(true);
+  });
 });
