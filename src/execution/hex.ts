@@ -3,8 +3,14 @@ import type { Hex } from "./types.ts";
 const HEX_BYTE: string[] = [];
 for (let i = 0; i < 256; i++) HEX_BYTE.push(i.toString(16).padStart(2, "0"));
 
-/** Lowercase 0x-hex of bytes; table-driven because it is on the per-slot hot path. */
+/**
+ * Lowercase 0x-hex of bytes; on the per-slot hot path. From 16 bytes on, Node's native hex
+ * encoder: it yields a flat string, where a loop of `+=` yields a rope that V8 must flatten again
+ * the first time the string is hashed (every Map lookup by slot or address): ~2x faster overall.
+ */
 export function bytesToHex(bytes: Uint8Array): Hex {
+  if (bytes.length >= 16)
+    return `0x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("hex")}` as Hex;
   let out = "0x";
   for (let i = 0; i < bytes.length; i++) out += HEX_BYTE[bytes[i]];
   return out as Hex;
