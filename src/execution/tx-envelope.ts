@@ -4,6 +4,7 @@ import { Address } from "@ethereumjs/util";
 import { reject } from "./errors.ts";
 import { evmCommon } from "./evm-common.ts";
 import { EvmStateManager } from "./evm-state-manager.ts";
+import { installFastJournal } from "./fast-journal.ts";
 import { installFastOpcodes } from "./fast-opcodes.ts";
 import { bytesToHex, hexToBytes } from "./hex.ts";
 import { floorDataGas } from "./intrinsic-gas.ts";
@@ -121,6 +122,7 @@ export class TxEnvelope {
     };
     const evm = await createEVM({ common, stateManager, blockchain: blockchain as never });
     installFastOpcodes(evm);
+    installFastJournal(evm);
     const envelope = new TxEnvelope(full, common, evm, stateManager);
     envelope.envHolder = holder;
     return envelope;
