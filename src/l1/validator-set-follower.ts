@@ -191,33 +191,8 @@ export class ValidatorSetFollower {
   }
 
   /** `epoch`'s validator set as the StakingManager answers at L1 block `block`. */
-  async readSetAt(epoch: number, block: bigint): Promise<EpochValidatorSet> {
-    const [addresses, pubkeys, powers] = await this.#client.readContract({
-      address: this.#opts.stakingManager,
-      abi: StakingManagerAbi,
-      functionName: "validatorSet",
-      args: [BigInt(epoch)],
-      blockNumber: block,
-    });
-    if (addresses.length !== pubkeys.length || addresses.length !== powers.length) {
-      throw new ValidatorSetFollowerError(
-        "BAD_L1_DATA",
-        `epoch ${epoch}: validatorSet arrays differ in length`,
-      );
-    }
-    const validators = addresses.map((address, index): ValidatorInfo => {
-      let pubkey: Uint8Array;
-      try {
-        pubkey = g1FromEip2537(hexBytes(pubkeys[index]));
-      } catch (error) {
-        throw new ValidatorSetFollowerError(
-          "BAD_L1_DATA",
-          `epoch ${epoch}: validator ${address} has an unusable BLS key: ${String(error)}`,
-        );
-      }
-      return { index, address, pubkey, votingPower: powers[index] };
-    });
-    return { epoch, l1Block: block, validators };
+  readSetAt(epoch: number, block: bigint): Promise<EpochValidatorSet> {
+    return readValidatorSet(this.#client, this.#opts.stakingManager, epoch, block);
   }
 
   #report(set: EpochValidatorSet): void {
@@ -275,6 +250,44 @@ export class ValidatorSetFollower {
       });
     }
   }
+}
+
+/**
+ * `epoch`'s validator set as the StakingManager at `stakingManager` answers at L1 block `block`,
+ * in the contract's order (the index is the signer-bitmap bit the Slashing contract checks).
+ */
+export async function readValidatorSet(
+  client: PublicClient<Transport, Chain | undefined>,
+  stakingManager: Address,
+  epoch: number,
+  block: bigint,
+): Promise<EpochValidatorSet> {
+  const [addresses, pubkeys, powers] = await client.readContract({
+    address: stakingManager,
+    abi: StakingManagerAbi,
+    functionName: "validatorSet",
+    args: [BigInt(epoch)],
+    blockNumber: block,
+  });
+  if (addresses.length !== pubkeys.length || addresses.length !== powers.length) {
+    throw new ValidatorSetFollowerError(
+      "BAD_L1_DATA",
+      `epoch ${epoch}: validatorSet arrays differ in length`,
+    );
+  }
+  const validators = addresses.map((address, index): ValidatorInfo => {
+    let pubkey: Uint8Array;
+    try {
+      pubkey = g1FromEip2537(hexBytes(pubkeys[index]));
+    } catch (error) {
+      throw new ValidatorSetFollowerError(
+        "BAD_L1_DATA",
+        `epoch ${epoch}: validator ${address} has an unusable BLS key: ${String(error)}`,
+      );
+    }
+    return { index, address, pubkey, votingPower: powers[index] };
+  });
+  return { epoch, l1Block: block, validators };
 }
 
 function hexBytes(hex: string): Uint8Array {

@@ -11,7 +11,7 @@ import { ensureAllowance } from "../l1/staking-ops.ts";
 import { CodedError } from "../util/coded-error.ts";
 import type { LocalValidator } from "./local-network.ts";
 
-export class DevnetL1Error extends CodedError<"SET_MISMATCH"> {}
+export class DevnetL1Error extends CodedError<"SET_MISMATCH" | "TX_REVERTED"> {}
 
 /** Self-stake each devnet validator bonds (MEGA). */
 export const DEVNET_SELF_STAKE = parseUnits("10000", 18);
@@ -70,26 +70,8 @@ export async function registerValidators(
   const contracts = deployment.contracts;
   const deployerCtx: OperatorContext = { l1: deployer, contracts, account: deployer.walletClient?.account };
   for (const v of validators) {
-    const account = privateKeyToAccount(operatorKey(v.index));
-    await anvilRpc(deployer, "anvil_setBalance", [account.address, numberToHex(parseEther("100"))]);
-    await sendTx(deployerCtx, {
-      address: contracts.MegaToken,
-      abi: MegaTokenAbi,
-      functionName: "transfer",
-      args: [account.address, DEVNET_SELF_STAKE],
-    });
-    const l1 = await connectL1(rpcUrl, account);
-    const ctx: OperatorContext = { l1, contracts, account };
-    const secret = await loadBlsSecret(v.keystoreFile, v.passwordFile);
-    const key = registrationKey(secret, l1.chain.id, contracts.StakingManager, account.address);
-    await ensureAllowance(ctx, DEVNET_SELF_STAKE);
-    await sendTx(ctx, {
-      address: contracts.StakingManager,
-      abi: StakingManagerAbi,
-      functionName: "registerValidator",
-      args: [key.pubkey, key.pop, 1000n, DEVNET_SELF_STAKE, 0n],
-    });
-    progress(`registered validator ${v.index} (${account.address}) with 10000 MEGA self-stake`);
+    await registerValidator(rpcUrl, deployerKey, deployment, v);
+    progress(`registered validator ${v.index} (${operatorAddress(v.index)}) with 10000 MEGA self-stake`);
   }
   // Freeze the set: mine to the next epoch boundary and cross it on chain.
   const pc = deployer.publicClient;
@@ -129,6 +111,75 @@ export async function registerValidators(
   }
   progress(`epoch ${epoch} validator set read back from StakingManager: ${set.length} validators`);
   return { epoch, anchorBlock: await pc.getBlockNumber(), set };
+}
+
+/**
+ * Gives a local validator's operator gas money and DEVNET_SELF_STAKE MEGA, and approves the
+ * StakingManager to take it: what an operator has before `megaseq validator register`.
+ */
+export async function fundOperator(
+  rpcUrl: string,
+  deployerKey: Hex,
+  deployment: Deployment,
+  v: LocalValidator,
+): Promise<void> {
+  const deployer = await connectL1(rpcUrl, privateKeyToAccount(deployerKey));
+  const contracts = deployment.contracts;
+  const deployerCtx: OperatorContext = { l1: deployer, contracts, account: deployer.walletClient?.account };
+  const account = privateKeyToAccount(operatorKey(v.index));
+  await anvilRpc(deployer, "anvil_setBalance", [account.address, numberToHex(parseEther("100"))]);
+  await sendTx(deployerCtx, {
+    address: contracts.MegaToken,
+    abi: MegaTokenAbi,
+    functionName: "transfer",
+    args: [account.address, DEVNET_SELF_STAKE],
+  });
+  const l1 = await connectL1(rpcUrl, account);
+  await ensureAllowance({ l1, contracts, account }, DEVNET_SELF_STAKE);
+}
+
+/**
+ * Registers a funded operator's validator on L1 as `megaseq validator register` does: its BLS key
+ * with the proof of possession, bonding DEVNET_SELF_STAKE. It joins the set at the next L1 epoch.
+ */
+export async function registerFunded(
+  rpcUrl: string,
+  deployment: Deployment,
+  v: LocalValidator,
+): Promise<void> {
+  const contracts = deployment.contracts;
+  const account = privateKeyToAccount(operatorKey(v.index));
+  const l1 = await connectL1(rpcUrl, account);
+  const secret = await loadBlsSecret(v.keystoreFile, v.passwordFile);
+  const key = registrationKey(secret, l1.chain.id, contracts.StakingManager, account.address);
+  const { request } = await l1.publicClient.simulateContract({
+    address: contracts.StakingManager,
+    abi: StakingManagerAbi,
+    functionName: "registerValidator",
+    args: [key.pubkey, key.pop, 1000n, DEVNET_SELF_STAKE, 0n],
+    account,
+  });
+  // A fixed, generous gas limit: under interval mining the transaction may land in the block
+  // that crosses an L1 epoch boundary, which also pays for freezing the set (more than estimated).
+  const hash = await (l1.walletClient as NonNullable<typeof l1.walletClient>).writeContract({
+    ...request,
+    gas: 3_000_000n,
+  });
+  const receipt = await l1.publicClient.waitForTransactionReceipt({ hash });
+  if (receipt.status !== "success") {
+    throw new DevnetL1Error("TX_REVERTED", `registerValidator ${hash} reverted on chain`);
+  }
+}
+
+/** Funds and registers one local validator on L1 (fundOperator, then registerFunded). */
+export async function registerValidator(
+  rpcUrl: string,
+  deployerKey: Hex,
+  deployment: Deployment,
+  v: LocalValidator,
+): Promise<void> {
+  await fundOperator(rpcUrl, deployerKey, deployment, v);
+  await registerFunded(rpcUrl, deployment, v);
 }
 
 /** The EIP-2537 (128-byte) form of a local validator's compressed BLS public key. */

@@ -17,6 +17,8 @@ export interface NodeProcessOptions {
   /** Stdout and stderr are appended here. */
   logFile: string;
   logLevel?: string;
+  /** More `megaseq node` flags (L1 epochs, evidence reporter). */
+  extraArgs?: string[];
 }
 
 /** The `megaseq node` argument list for one validator. */
@@ -40,6 +42,7 @@ export function nodeArgs(opts: NodeProcessOptions): string[] {
     args.push("--bls-keystore", opts.keystoreFile, "--password-file", opts.passwordFile);
   }
   if (opts.rpcPort !== undefined) args.push("--rpc", `127.0.0.1:${opts.rpcPort}`);
+  args.push(...(opts.extraArgs ?? []));
   return args;
 }
 

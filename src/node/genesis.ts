@@ -26,6 +26,12 @@ const GenesisSchema = z.object({
   chainId: z.number().int().positive(),
   /** Wall-clock ms of genesis; EVM block timestamps count from here. */
   timestampMs: z.number().int().nonnegative(),
+  /**
+   * The consensus epoch of the genesis validator set. With L1 epochs it is the StakingManager
+   * epoch whose frozen set `validators` holds (evidence of epoch e is checked on L1 against
+   * `validatorSet(e)`). Default 0.
+   */
+  epoch: z.number().int().nonnegative().optional(),
   validators: z.array(ValidatorEntry).min(1).max(1024),
   /** L2 balances at genesis (wei, decimal strings). */
   alloc: z.record(hex(20), decimal),
@@ -35,8 +41,17 @@ const GenesisSchema = z.object({
     maxTimeoutMs: z.number().int().positive(),
     leaderTermRounds: z.number().int().positive(),
     reputationWindow: z.number().int().nonnegative(),
+    /**
+     * Rounds per epoch: the first committed block with round >= this ends the epoch, and the next
+     * set is read from L1 at that block's L1 origin. Absent or 0: one epoch forever (no L1 needed).
+     */
+    epochLengthRounds: z.number().int().nonnegative().optional(),
   }),
-  /** Where the validator set came from (the L1 StakingManager the devnet deployed), for reference. */
+  /**
+   * Where the validator set came from: the L1 StakingManager (contracts.StakingManager) and the
+   * block the genesis set was read at (the floor of the first mini-block's L1 origin). With
+   * consensus.epochLengthRounds > 0 every validator reads later sets from this StakingManager.
+   */
   l1: z
     .object({
       rpcUrl: z.string(),

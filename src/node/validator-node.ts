@@ -7,6 +7,7 @@ import {
   ConsensusCore,
   type ConsensusOpts,
   initialSafetyData,
+  type ValidatorInfo,
 } from "../consensus/index.ts";
 import type { Hex } from "../execution/types.ts";
 import { connectL1 } from "../l1/clients.ts";
@@ -29,6 +30,8 @@ import { CodedError } from "../util/coded-error.ts";
 import { CommitLog } from "./commit-log.ts";
 import { ConsensusHost, type PayloadSource } from "./consensus-host.ts";
 import { encodeBlock } from "./consensus-wire.ts";
+import { type EpochManager, type L1EpochConfig, peersOfSet } from "./epoch-manager.ts";
+import { createEpochManager, withL1Origin } from "./epoch-setup.ts";
 import type { Genesis } from "./genesis.ts";
 import { type Log, silentLogger } from "./logger.ts";
 import { NodeChain } from "./node-chain.ts";
@@ -39,7 +42,7 @@ import { TxGossip } from "./tx-gossip.ts";
 /** The safety record inside a data dir (binary, two checksummed slots: see SafetyFile). */
 export const SAFETY_FILE_NAME = "safety.dat";
 
-export class NodeError extends CodedError<"NOT_A_VALIDATOR" | "GENESIS_MISMATCH" | "NOT_STARTED"> {}
+export class NodeError extends CodedError<"NOT_A_VALIDATOR" | "GENESIS_MISMATCH" | "NOT_STARTED" | "NO_L1"> {}
 
 export interface ValidatorNodeOpts {
   dataDir: string;
@@ -57,6 +60,8 @@ export interface ValidatorNodeOpts {
   enableAdminRpc?: boolean;
   /** Where equivocation evidence goes: the L1 Slashing contract, paid by a reporter key. */
   evidenceReporter?: { l1RpcUrl: string; slashing: `0x${string}`; reporterKeyFile: string };
+  /** L1 epochs (required when genesis sets consensus.epochLengthRounds): see epoch-manager.ts. */
+  l1Epochs?: L1EpochConfig;
 }
 
 export interface ValidatorNodeModules {
@@ -111,6 +116,11 @@ export class ValidatorNode {
   private rpcServer: RpcServer | undefined;
   private evidence: EvidenceSubmitter | undefined;
   private selfIndex: number | null = null;
+  private epochs: EpochManager | undefined;
+  /** Validator index -> libp2p peer of the current epoch's set (the host reads it live). */
+  private readonly validatorPeers = new Map<number, string>();
+  /** Recent epochs' sets for RPC: the genesis one and those read from L1. */
+  private readonly sets = new Map<number, { l1Block: bigint; validators: readonly ValidatorInfo[] }>();
 
   constructor(opts: ValidatorNodeOpts, modules: ValidatorNodeModules) {
     this.opts = opts;
@@ -128,29 +138,52 @@ export class ValidatorNode {
     const commitLog = new CommitLog({}, { store });
     this.commitLog = commitLog;
 
+    const snapshot = commitLog.loadSnapshot();
+    const cons = genesis.json.consensus;
+    const epochLengthRounds = cons.epochLengthRounds ?? 0;
+    if (epochLengthRounds > 0 && this.opts.l1Epochs === undefined) {
+      throw new NodeError(
+        "NO_L1",
+        "genesis has L1 epochs (consensus.epochLengthRounds): give the L1 RPC (--l1-rpc) and the StakingManager",
+      );
+    }
+    if (epochLengthRounds === 0)
+      this.log.info({}, "no epochLengthRounds in genesis: one epoch, no L1 follower");
+    const currentSet = snapshot?.validators ?? genesis.validators;
+    this.sets.set(genesis.json.epoch ?? 0, {
+      l1Block: BigInt(genesis.json.l1?.anchorBlock ?? 0),
+      validators: genesis.validators,
+    });
+    if (snapshot) this.sets.set(snapshot.epoch, { l1Block: 0n, validators: snapshot.validators });
     let signer: BlsSigner | undefined;
     if (this.modules.blsSecretKey) {
       signer = new BlsSigner(this.modules.blsSecretKey);
       const pub = Buffer.from(signer.pubkey);
-      const index = genesis.validators.findIndex((v) => pub.equals(Buffer.from(v.pubkey)));
-      if (index < 0) {
+      const index = currentSet.findIndex((v) => pub.equals(Buffer.from(v.pubkey)));
+      // With L1 epochs a key outside the current set may join later: it follows until then.
+      if (index < 0 && epochLengthRounds > 0) {
+        this.log.info(
+          {},
+          "this BLS key is not in the current validator set: following until an epoch adds it",
+        );
+      } else if (index < 0) {
         throw new NodeError(
           "NOT_A_VALIDATOR",
           `BLS key 0x${pub.toString("hex")} is not in the genesis validator set; run as an observer without a key`,
         );
       }
-      this.selfIndex = index;
+      this.selfIndex = index < 0 ? null : index;
     }
 
     const safety = new SafetyFile({ path: join(this.opts.dataDir, SAFETY_FILE_NAME) });
     const restoredSafety = safety.load();
-    const snapshot = commitLog.loadSnapshot();
-    const cons = genesis.json.consensus;
+    const genesisEpoch = genesis.json.epoch ?? 0;
     const coreOpts: ConsensusOpts = {
       chainId: genesis.json.chainId,
-      epoch: 0,
+      epoch: genesisEpoch,
       validators: genesis.validators,
-      selfIndex: this.selfIndex,
+      selfIndex: genesis.validators.findIndex((v) => signer && Buffer.from(v.pubkey).equals(signer.pubkey)),
+      ...(signer ? { selfPubkey: signer.pubkey } : {}),
       timing: {
         baseTimeoutMs: cons.baseTimeoutMs,
         backoffFactor: cons.backoffFactor,
@@ -158,13 +191,17 @@ export class ValidatorNode {
       },
       leaderTermRounds: cons.leaderTermRounds,
       reputationWindow: cons.reputationWindow,
-      epochLengthRounds: 0,
+      epochLengthRounds,
     };
+    if (coreOpts.selfIndex !== null && coreOpts.selfIndex < 0) coreOpts.selfIndex = null;
     const core = new ConsensusCore(coreOpts, {
       scheme: new BlsScheme(),
       ...(signer ? { signer } : {}),
+      ...(epochLengthRounds > 0
+        ? { proposalCheck: (block, parent) => this.epochs?.check(block, parent) ?? null }
+        : {}),
       restored: {
-        safety: restoredSafety ?? initialSafetyData(0),
+        safety: restoredSafety ?? initialSafetyData(genesisEpoch),
         ...(snapshot ? { snapshot } : {}),
       },
     });
@@ -179,9 +216,11 @@ export class ValidatorNode {
       "node state opened",
     );
 
+    let reporterWallet: NonNullable<Awaited<ReturnType<typeof connectL1>>["walletClient"]> | undefined;
     if (this.opts.evidenceReporter) {
       const r = this.opts.evidenceReporter;
       const l1 = await connectL1(r.l1RpcUrl, loadL1Account(r.reporterKeyFile));
+      reporterWallet = l1.walletClient;
       this.evidence = new EvidenceSubmitter(
         { slashing: r.slashing },
         {
@@ -190,6 +229,28 @@ export class ValidatorNode {
           log: this.log,
           metrics: this.bundle.metrics.l1,
         },
+      );
+    }
+
+    if (epochLengthRounds > 0 && this.opts.l1Epochs) {
+      this.epochs = createEpochManager(this.opts.l1Epochs, {
+        genesis,
+        log: this.log,
+        metrics: this.bundle.metrics.l1,
+        ...(reporterWallet ? { wallet: reporterWallet } : {}),
+        chainTo: (root) => core.blocksForFetch(core.status().epoch, core.status().committedRound, root),
+        currentEpoch: () => core.status().epoch,
+        redeliver: (block) =>
+          this.host?.submit({
+            type: "message",
+            nowMs: Date.now(),
+            from: block.header.proposerIndex,
+            message: { kind: "proposal", block },
+          }),
+        onSet: (set) => this.enterEpoch(set.epoch, set.l1Block, set.validators),
+      });
+      this.epochs.restoreCommitted(
+        commitLog.length > 0n ? await commitLog.blockAt(commitLog.length - 1n) : undefined,
       );
     }
 
@@ -211,7 +272,9 @@ export class ValidatorNode {
         requestPreconfirmation: (raw, hash) => this.txForward?.request(raw, hash),
         ...(this.selfIndex === null
           ? {}
-          : { leader: { selfIndex: this.selfIndex, leading: () => core.status().leader === this.selfIndex } }),
+          : {
+              leader: { selfIndex: this.selfIndex, leading: () => core.status().leader === this.selfIndex },
+            }),
         consensusStatus: () => this.consensusStatus(),
         validatorSet: (epoch) => this.validatorSet(epoch),
         admin: {
@@ -236,9 +299,12 @@ export class ValidatorNode {
     this.chain = chain;
     await this.replay(commitLog, chain);
 
-    const validatorPeers = new Map<number, string>();
-    for (const [i, v] of genesis.json.validators.entries()) validatorPeers.set(i, v.peerId);
-    const selfPeer = this.selfIndex === null ? undefined : genesis.json.validators[this.selfIndex].peerId;
+    const knownPeers = new Map(
+      genesis.json.validators.map((v) => [v.blsPubkey.slice(2).toLowerCase(), v.peerId]),
+    );
+    for (const [i, peer] of peersOfSet(currentSet, knownPeers)) this.validatorPeers.set(i, peer);
+    const genesisIndex = coreOpts.selfIndex;
+    const selfPeer = genesisIndex === null ? undefined : genesis.json.validators[genesisIndex].peerId;
     const staticPeers = [
       ...genesis.json.validators.filter((v) => v.peerId !== selfPeer).map((v) => v.multiaddr),
       ...(this.opts.staticPeers ?? []),
@@ -266,12 +332,16 @@ export class ValidatorNode {
     );
     this.p2p = p2p;
     const host = new ConsensusHost(
-      { selfIndex: this.selfIndex, validatorPeers },
+      // Own index: null, as the core never sends to itself and the index may change per epoch.
+      { selfIndex: epochLengthRounds > 0 ? null : this.selfIndex, validatorPeers: this.validatorPeers },
       {
         core,
         p2p,
         safety,
-        payloads: this.modules.payloads ?? mempoolPayloads(chain, core, this.selfIndex ?? 0),
+        payloads: withL1Origin(
+          this.modules.payloads ?? mempoolPayloads(chain, core, this.selfIndex ?? 0),
+          this.epochs,
+        ),
         onCommit: (blocks, qc) => this.onCommit(blocks, qc),
         onEvidence: (evidence) => {
           this.evidence?.submit(evidence).then(
@@ -293,9 +363,10 @@ export class ValidatorNode {
     txGossip.attach();
     await p2p.start();
     if (selfPeer !== undefined && p2p.peerId !== selfPeer) {
-      throw new NodeError(
-        "GENESIS_MISMATCH",
-        `this node's peer id ${p2p.peerId} differs from the genesis entry ${selfPeer} (wrong data dir?)`,
+      // Genesis peer ids only route direct votes; others reach this validator through gossip.
+      this.log.warn(
+        { peerId: p2p.peerId, genesisPeerId: selfPeer },
+        "this node's peer id differs from its genesis entry (wrong data dir?): direct votes go to the genesis peer",
       );
     }
 
@@ -335,7 +406,30 @@ export class ValidatorNode {
       );
       this.rpcUrl = (await this.rpcServer.start()).url;
     }
+    this.epochs?.start();
     host.start();
+    if (core.status().awaitingValidatorSet) this.epochs?.resumeBoundary(core.status().epoch);
+  }
+
+  /** Switches consensus to the next epoch's set, read from L1, and routes votes to its peers. */
+  private enterEpoch(epoch: number, l1Block: bigint, validators: readonly ValidatorInfo[]): void {
+    const knownPeers = new Map(
+      this.modules.genesis.json.validators.map((v) => [v.blsPubkey.slice(2).toLowerCase(), v.peerId]),
+    );
+    this.validatorPeers.clear();
+    for (const [i, peer] of peersOfSet(validators, knownPeers)) this.validatorPeers.set(i, peer);
+    this.sets.set(epoch, { l1Block, validators });
+    for (const old of this.sets.keys()) if (this.sets.size > 4) this.sets.delete(old);
+    const pub = this.modules.blsSecretKey
+      ? Buffer.from(new BlsSigner(this.modules.blsSecretKey).pubkey)
+      : undefined;
+    const index = pub === undefined ? -1 : validators.findIndex((v) => pub.equals(Buffer.from(v.pubkey)));
+    this.selfIndex = index < 0 ? null : index;
+    this.host?.submit({ type: "validatorSet", nowMs: Date.now(), epoch, validators });
+    this.log.info(
+      { epoch, l1Block: l1Block.toString(), validators: validators.length, validatorIndex: this.selfIndex },
+      "entered a new epoch with the validator set from L1",
+    );
   }
 
   /** Re-executes the committed mini-blocks of the commit log: state is rebuilt, not stored. */
@@ -352,7 +446,7 @@ export class ValidatorNode {
   private consensusStatus(): ConsensusStatusData {
     const s = (this.core as ConsensusCore).status();
     const leader =
-      this.modules.genesis.validators[s.leader]?.address ?? "0x0000000000000000000000000000000000000000";
+      this.sets.get(s.epoch)?.validators[s.leader]?.address ?? "0x0000000000000000000000000000000000000000";
     return {
       epoch: BigInt(s.epoch),
       round: BigInt(s.round),
@@ -369,11 +463,13 @@ export class ValidatorNode {
   }
 
   private validatorSet(epoch: bigint | undefined): ValidatorSetData | null {
-    if (epoch !== undefined && epoch !== 0n) return null;
-    const validators = this.modules.genesis.validators;
+    const wanted = epoch === undefined ? (this.core as ConsensusCore).status().epoch : Number(epoch);
+    const set = this.sets.get(wanted);
+    if (set === undefined) return null;
+    const validators = set.validators;
     return {
-      epoch: 0n,
-      l1AnchorBlock: BigInt(this.modules.genesis.json.l1?.anchorBlock ?? 0),
+      epoch: BigInt(wanted),
+      l1AnchorBlock: set.l1Block,
       totalVotingPower: validators.reduce((sum, v) => sum + v.votingPower, 0n),
       validators: validators.map((v) => ({
         address: v.address as Hex,
@@ -409,6 +505,7 @@ export class ValidatorNode {
 
   async stop(): Promise<void> {
     this.host?.stop();
+    await this.epochs?.stop();
     this.txGossip?.stop();
     await this.rpcServer?.stop();
     await this.metricsServer?.stop();
@@ -424,6 +521,7 @@ export class ValidatorNode {
     const core = this.core as ConsensusCore;
     const commitLog = this.commitLog as CommitLog;
     const numbered = commitLog.append(blocks, core.snapshot());
+    this.epochs?.onCommitted(blocks.map((b) => b.block));
     const consensusMetrics = this.bundle.metrics.consensus;
     consensusMetrics.committedHeight.set(Number(commitLog.length));
     // Proposal time to commit here: leaders stamp payloads with their wall clock in µs.

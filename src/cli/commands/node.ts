@@ -1,7 +1,8 @@
 import type { Command } from "commander";
 import { loadKeystoreFile } from "../../crypto/index.ts";
-import { loadConfig } from "../../node/config.ts";
-import { loadGenesis } from "../../node/genesis.ts";
+import { loadConfig, type NodeConfig } from "../../node/config.ts";
+import type { L1EpochConfig } from "../../node/epoch-manager.ts";
+import { type Genesis, loadGenesis } from "../../node/genesis.ts";
 import { createLogger, LOG_LEVELS, type LogLevel } from "../../node/logger.ts";
 import { ValidatorNode, type ValidatorNodeOpts } from "../../node/validator-node.ts";
 import { CodedError } from "../../util/coded-error.ts";
@@ -24,11 +25,15 @@ interface NodeCliOptions {
   l1Rpc?: string;
   slashing?: string;
   reporterKey?: string;
+  stakingManager?: string;
+  l1Confirmations?: string;
+  l1PollMs?: string;
   json?: boolean;
 }
 
 interface ResolvedNodeOptions {
   node: ValidatorNodeOpts;
+  config: NodeConfig | undefined;
   keystore?: { file: string; passwordFile: string };
   logLevel: LogLevel;
 }
@@ -80,7 +85,47 @@ function resolveOptions(opts: NodeCliOptions): ResolvedNodeOptions {
       ? { evidenceReporter: { l1RpcUrl, slashing: slashing as `0x${string}`, reporterKeyFile } }
       : {}),
   };
-  return { node, logLevel: logLevel as LogLevel, ...(keystore ? { keystore } : {}) };
+  return { node, config, logLevel: logLevel as LogLevel, ...(keystore ? { keystore } : {}) };
+}
+
+function wholeNumber(value: string | undefined, flag: string, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < min) {
+    throw new NodeCliError("BAD_OPTION", `${flag} must be a whole number >= ${min}, got ${value}`);
+  }
+  return n;
+}
+
+/**
+ * L1 epochs, when genesis has consensus.epochLengthRounds: L1 RPC and StakingManager from the
+ * flags, else the config file, else genesis; confirmation depth and poll interval likewise.
+ */
+function resolveL1Epochs(
+  opts: NodeCliOptions,
+  config: NodeConfig | undefined,
+  genesis: Genesis,
+): L1EpochConfig | undefined {
+  if ((genesis.json.consensus.epochLengthRounds ?? 0) === 0) return undefined;
+  const rpcUrl = opts.l1Rpc ?? (opts.config ? config?.l1.rpcUrl : undefined) ?? genesis.json.l1?.rpcUrl;
+  const stakingManager =
+    opts.stakingManager ?? config?.l1.stakingManager ?? genesis.json.l1?.contracts.StakingManager;
+  if (rpcUrl === undefined || stakingManager === undefined) {
+    throw new NodeCliError(
+      "BAD_OPTION",
+      "genesis has L1 epochs (consensus.epochLengthRounds): give --l1-rpc and --staking-manager (or [l1] in --config)",
+    );
+  }
+  if (!/^0x[0-9a-fA-F]{40}$/.test(stakingManager)) {
+    throw new NodeCliError("BAD_OPTION", "--staking-manager must be a 0x-prefixed 20-byte address");
+  }
+  return {
+    rpcUrl,
+    stakingManager: stakingManager as `0x${string}`,
+    confirmations:
+      wholeNumber(opts.l1Confirmations, "--l1-confirmations", 0) ?? config?.l1.confirmations ?? 2,
+    pollIntervalMs: wholeNumber(opts.l1PollMs, "--l1-poll-ms", 10) ?? config?.l1.pollIntervalMs ?? 1000,
+  };
 }
 
 export function register(program: Command): void {
@@ -105,7 +150,16 @@ export function register(program: Command): void {
       "--enable-admin-rpc",
       "mount the admin_ RPC namespace (peer block/unblock); never on a public port",
     )
-    .option("--l1-rpc <url>", "L1 JSON-RPC (for evidence submission)")
+    .option(
+      "--l1-rpc <url>",
+      "L1 JSON-RPC: epochs' validator sets and evidence (default: [l1] config, then genesis)",
+    )
+    .option(
+      "--staking-manager <address>",
+      "L1 StakingManager the validator sets come from (default: genesis)",
+    )
+    .option("--l1-confirmations <n>", "L1 blocks below the head a block must be to count (default 2)")
+    .option("--l1-poll-ms <ms>", "how often the node polls L1 for new blocks (default 1000)")
     .option("--slashing <address>", "L1 Slashing contract that receives equivocation evidence")
     .option("--reporter-key <file>", "L1 key file (megaseq keys new-l1) that pays for evidence transactions")
     .option("--log-level <level>", `one of ${LOG_LEVELS.join(", ")} (default info)`)
@@ -115,6 +169,8 @@ export function register(program: Command): void {
         const resolved = resolveOptions(opts);
         const log = createLogger({ level: resolved.logLevel, name: "megaseq", fd: 2 });
         const genesis = loadGenesis(opts.genesis);
+        const l1Epochs = resolveL1Epochs(opts, resolved.config, genesis);
+        if (l1Epochs) resolved.node.l1Epochs = l1Epochs;
         const key = resolved.keystore
           ? await loadKeystoreFile(resolved.keystore.file, resolved.keystore.passwordFile)
           : undefined;
