@@ -84,7 +84,6 @@ export interface BuildRequest {
   proposerIndex: number;
   /** The uncommitted blocks between the committed root and the proposal's parent, oldest first. */
   ancestors: readonly Block[];
-  caps?: Partial<MiniBlockCaps>;
 }
 
 export interface NodeChainModules {
@@ -578,9 +577,12 @@ export class NodeChain implements RpcBackend {
       });
     }
     if (txs.length > 0) {
-      for (const tx of txs) {
-        this.mempool.remove(tx.hash);
-        this.known.delete(tx.hash);
+      // Only included txs leave the pool. One the executor refused stays: refused because the
+      // EVM block's gas ran out it is still valid for a later mini-block; stale ones (nonce below
+      // the sender's, no longer affordable) are dropped by onCommitted below.
+      for (const r of receipts) {
+        this.mempool.remove(r.txHash);
+        this.known.delete(r.txHash);
       }
       this.mempool.onCommitted(new Set(txs.map((t) => t.sender)));
       this.mempool.setBaseFee(this.assembler.currentBaseFee());

@@ -72,6 +72,8 @@ async function newChain(): Promise<NodeChain> {
     blockTimeUs: 1_000_000n,
     validatorAddresses: ["0x00000000000000000000000000000000000000f1"],
     recoveryWorkers: 1,
+    // A loaded machine must not cut a test mini-block short.
+    miniBlockCaps: { intervalMs: 60_000 },
   });
   open.push(chain);
   return chain;
@@ -204,6 +206,8 @@ describe("NodeChain", () => {
         blockTimeUs: 1_000_000n,
         validatorAddresses: ["0x00000000000000000000000000000000000000f1"],
         recoveryWorkers: 1,
+        // A loaded machine must not cut a test mini-block short.
+        miniBlockCaps: { intervalMs: 60_000 },
         preconf: { preconfTtlMs: 100 },
       },
       { now: () => now },
@@ -265,6 +269,8 @@ describe("NodeChain", () => {
         blockTimeUs: 1_000_000n,
         validatorAddresses: ["0x00000000000000000000000000000000000000f1"],
         recoveryWorkers: 1,
+        // A loaded machine must not cut a test mini-block short.
+        miniBlockCaps: { intervalMs: 60_000 },
       },
       { leader: { selfIndex: 0, leading: () => true } },
     );
@@ -310,6 +316,8 @@ describe("NodeChain", () => {
         blockTimeUs: 1_000_000n,
         validatorAddresses: ["0x00000000000000000000000000000000000000f1"],
         recoveryWorkers: 1,
+        // A loaded machine must not cut a test mini-block short.
+        miniBlockCaps: { intervalMs: 60_000 },
       },
       { leader: { selfIndex: 0, leading: () => true } },
     );
@@ -343,6 +351,8 @@ describe("NodeChain", () => {
         blockTimeUs: 1_000_000n,
         validatorAddresses: ["0x00000000000000000000000000000000000000f1"],
         recoveryWorkers: 1,
+        // A loaded machine must not cut a test mini-block short.
+        miniBlockCaps: { intervalMs: 60_000 },
       },
       { leader: { selfIndex: 0, leading: () => true } },
     );
@@ -373,5 +383,32 @@ describe("NodeChain", () => {
     expect(others.length).toBeLessThan(70);
     await leader.idle();
     expect(submitted.every((s) => leader.preconfs.preconfirmed(s.hash) !== undefined)).toBe(true);
+  });
+
+  it("keeps a tx the full EVM block refused in the pool, and executes it in the next block", async () => {
+    const chain = await NodeChain.create({
+      chainId: BigInt(CHAIN_ID),
+      fork: "prague",
+      gasLimit: 50_000n,
+      genesisTimestampMs: GENESIS_MS,
+      alloc: [{ address: SENDER, balance: 10n ** 21n }],
+      blockTimeUs: 1_000_000n,
+      validatorAddresses: ["0x00000000000000000000000000000000000000f1"],
+      recoveryWorkers: 1,
+      // A loaded machine must not cut a test mini-block short.
+      miniBlockCaps: { intervalMs: 60_000 },
+    });
+    open.push(chain);
+    const raws = [await transfer(0, 1n), await transfer(1, 1n), await transfer(2, 1n)];
+    const submitted = await Promise.all(raws.map((r) => chain.submitTransaction(r)));
+    const t0 = GENESIS_MS * 1000 + 10_000;
+    // 3 x 21,000 gas do not fit one 50,000-gas EVM block: the third is refused, not lost.
+    await chain.applyCommitted(0n, block(t0, raws), 0);
+    expect(chain.mempool.has(submitted[2].hash)).toBe(true);
+    expect(chain.mempool.has(submitted[0].hash)).toBe(false);
+    await chain.applyCommitted(1n, block(t0 + 1_100_000, [raws[2]]), 0);
+    expect((await submitted[2].committed()).status).toBe(1);
+    expect(await chain.getTransactionCount(SENDER, 1n)).toBe(3n);
+    expect(chain.mempool.size).toBe(0);
   });
 });
