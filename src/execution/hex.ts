@@ -61,9 +61,31 @@ export function bytesToBigint(bytes: Uint8Array): bigint {
   return BigInt(bytesToHex(bytes));
 }
 
+// The last few slot keys converted: one SSTORE asks for the same key's hex 3-5 times (its gas
+// rule reads the current and original values, the store itself, the original-value record).
+const RECENT = 4;
+const recentBytes = Array.from({ length: RECENT }, () => new Uint8Array(32));
+const recentHex: (Hex | undefined)[] = new Array(RECENT).fill(undefined);
+let recentNext = 0;
+
+function same32(a: Uint8Array, b: Uint8Array): boolean {
+  for (let i = 31; i >= 0; i--) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /** A 32-byte slot key as 0x + 64 lowercase hex digits, left-padded. */
 export function slotKey(bytes: Uint8Array): Hex {
-  if (bytes.length === 32) return bytesToHex(bytes);
+  if (bytes.length === 32) {
+    for (let i = 0; i < RECENT; i++) {
+      const hex = recentHex[i];
+      if (hex !== undefined && same32(recentBytes[i], bytes)) return hex;
+    }
+    const hex = bytesToHex(bytes);
+    recentBytes[recentNext].set(bytes);
+    recentHex[recentNext] = hex;
+    recentNext = (recentNext + 1) % RECENT;
+    return hex;
+  }
   const padded = new Uint8Array(32);
   padded.set(bytes.subarray(Math.max(0, bytes.length - 32)), 32 - Math.min(32, bytes.length));
   return bytesToHex(padded);
