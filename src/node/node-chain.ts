@@ -106,7 +106,7 @@ export interface NodeChainModules {
    * This validator's index and whether it leads the current round: while it leads, admitted
    * transactions execute at once into its open mini-block (preconfirmed on arrival).
    */
-  leader?: { selfIndex: number; leading: () => boolean };
+  leader?: { selfIndex: () => number; leading: () => boolean };
 }
 
 const ZERO_HASH = `0x${"00".repeat(32)}` as Hex;
@@ -346,7 +346,7 @@ export class NodeChain implements RpcBackend {
         env: () => {
           const at = this.building?.timestampUs ?? BigInt(Date.now()) * 1000n;
           const timestampUs = at > this.lastTimestampUs ? at : this.lastTimestampUs;
-          const proposer = this.building?.proposerIndex ?? this.modules.leader?.selfIndex ?? -1;
+          const proposer = this.building?.proposerIndex ?? this.modules.leader?.selfIndex() ?? -1;
           return this.assembler.envFor({ timestampUs, feeRecipient: this.feeRecipient(proposer) });
         },
       });

@@ -271,11 +271,11 @@ export class ValidatorNode {
       {
         broadcastTx: (raw) => this.txGossip?.send(raw),
         requestPreconfirmation: (raw, hash) => this.txForward?.request(raw, hash),
-        ...(this.selfIndex === null
-          ? {}
-          : {
-              leader: { selfIndex: this.selfIndex, leading: () => core.status().leader === this.selfIndex },
-            }),
+        // The validator index can change at an epoch change: read it live.
+        leader: {
+          selfIndex: () => this.selfIndex ?? -1,
+          leading: () => this.selfIndex !== null && core.status().leader === this.selfIndex,
+        },
         consensusStatus: () => this.consensusStatus(),
         validatorSet: (epoch) => this.validatorSet(epoch),
         admin: {
@@ -340,7 +340,7 @@ export class ValidatorNode {
         p2p,
         safety,
         payloads: withL1Origin(
-          this.modules.payloads ?? mempoolPayloads(chain, core, this.selfIndex ?? 0),
+          this.modules.payloads ?? mempoolPayloads(chain, core, () => this.selfIndex ?? 0),
           this.epochs,
         ),
         onCommit: (blocks, qc) => this.onCommit(blocks, qc),
@@ -582,13 +582,13 @@ export class ValidatorNode {
  * (each receipt is a preconfirmation), leaving out senders with transactions in the uncommitted
  * blocks this proposal extends.
  */
-function mempoolPayloads(chain: NodeChain, core: ConsensusCore, selfIndex: number): PayloadSource {
+function mempoolPayloads(chain: NodeChain, core: ConsensusCore, selfIndex: () => number): PayloadSource {
   return {
     build: async (req) => {
       const { committedRound } = core.status();
       const ancestors = core.blocksForFetch(req.epoch, committedRound, req.parentRoot);
       const timestampUs = Date.now() * 1000;
-      const txs = await chain.buildPayload({ timestampUs, proposerIndex: selfIndex, ancestors });
+      const txs = await chain.buildPayload({ timestampUs, proposerIndex: selfIndex(), ancestors });
       return {
         payload: { timestampUs, l1OriginNumber: 0, l1OriginHash: new Uint8Array(32), deposits: [], txs },
         stateBlockNumber: 0,

@@ -272,7 +272,7 @@ describe("NodeChain", () => {
         // A loaded machine must not cut a test mini-block short.
         miniBlockCaps: { intervalMs: 60_000 },
       },
-      { leader: { selfIndex: 0, leading: () => true } },
+      { leader: { selfIndex: () => 0, leading: () => true } },
     );
     open.push(leader);
     const follower = await newChain();
@@ -319,7 +319,7 @@ describe("NodeChain", () => {
         // A loaded machine must not cut a test mini-block short.
         miniBlockCaps: { intervalMs: 60_000 },
       },
-      { leader: { selfIndex: 0, leading: () => true } },
+      { leader: { selfIndex: () => 0, leading: () => true } },
     );
     open.push(leader);
     await leader.submitTransaction(await transfer(0, 1n));
@@ -354,7 +354,7 @@ describe("NodeChain", () => {
         // A loaded machine must not cut a test mini-block short.
         miniBlockCaps: { intervalMs: 60_000 },
       },
-      { leader: { selfIndex: 0, leading: () => true } },
+      { leader: { selfIndex: () => 0, leading: () => true } },
     );
     open.push(leader);
     const raws = await Promise.all(
