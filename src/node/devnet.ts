@@ -248,6 +248,8 @@ export class Devnet {
     const genesis: GenesisJson = {
       chainId,
       timestampMs: Date.now(),
+      // Consensus epoch = the StakingManager epoch of this set: evidence then verifies on L1.
+      epoch: Number(registered.epoch),
       validators: registered.set.map((entry) => {
         const v = byPubkey.get(entry.blsPubkey128.toLowerCase());
         if (!v) {
