@@ -17,6 +17,7 @@ import {
   tokenAddressOf,
 } from "../load/accounts.ts";
 import { roundTrips, sendAll, waitCommitted } from "../load/driver.ts";
+import { cpuMeter, type LoadSummary, sampleMetrics, summarize, timeline } from "../load/metrics-sampler.ts";
 import { logTail, rpcCall, startRpcNetwork } from "../load/network.ts";
 
 const CHAIN_ID = 31_378;
@@ -110,10 +111,18 @@ export async function run(): Promise<BenchResult> {
       roundTripsWhile(urls[1], "realtime_sendRawTransaction", probeSets[2], () => loadDone),
       roundTripsWhile(urls[3], "eth_sendRawTransactionSync", probeSets[3], () => loadDone),
     ]);
+    const nativeSampler = sampleMetrics(net.nodes[0].metricsUrl);
+    const nativeCpu = cpuMeter(net.nodes.map((n) => n.child.pid));
     const sendStats = await sendAll(urls, nativeTxs);
     const sentAt = Date.now();
     const nat = await waitCommitted(urls[0], from, hashes(nativeTxs), 120_000);
     loadDone = true;
+    const nativeSamples = await nativeSampler.stop();
+    const nativeCpuUsed = nativeCpu();
+    progress(`CPU seconds during the native load: ${JSON.stringify(nativeCpuUsed)}`);
+    const nativeNode0 = summarize(nativeSamples);
+    if (process.env.E2E_TRACE) for (const line of timeline(nativeSamples)) progress(`node 0 ${line}`);
+    progress(`node 0 during the native load: ${JSON.stringify(nativeNode0)}`);
     const [preconfLoaded, commitLoaded] = await loadedProbes;
     const nativeSeconds = (nat.at - t0) / 1000;
     progress(
@@ -126,8 +135,16 @@ export async function run(): Promise<BenchResult> {
     await waitCommitted(urls[0], mintFrom, hashes(mints), 120_000);
     const erc20From = BigInt(await rpcCall<string>(urls[0], "eth_blockNumber")) + 1n;
     const t1 = Date.now();
+    const ercSampler = sampleMetrics(net.nodes[0].metricsUrl);
+    const ercCpu = cpuMeter(net.nodes.map((n) => n.child.pid));
     const ercStats = await sendAll(urls, transfers);
     const erc = await waitCommitted(urls[0], erc20From, hashes(transfers), 120_000);
+    const ercSamples = await ercSampler.stop();
+    const ercCpuUsed = ercCpu();
+    progress(`CPU seconds during the ERC-20 load: ${JSON.stringify(ercCpuUsed)}`);
+    const ercNode0: LoadSummary | undefined = summarize(ercSamples);
+    if (process.env.E2E_TRACE) for (const line of timeline(ercSamples)) progress(`node 0 ${line}`);
+    progress(`node 0 during the ERC-20 load: ${JSON.stringify(ercNode0)}`);
     const ercSeconds = (erc.at - t1) / 1000;
     progress(
       `ERC-20: sent ${ercStats.sent} (rejected ${ercStats.rejected}), committed ${erc.committed} in ${Math.round(ercSeconds * 1000)} ms`,
@@ -166,7 +183,12 @@ export async function run(): Promise<BenchResult> {
         ...machineInfo(),
         senders,
         perSender,
+        node0DuringNative: nativeNode0,
+        node0DuringErc20: ercNode0,
+        cpuSecondsNative: nativeCpuUsed,
+        cpuSecondsErc20: ercCpuUsed,
         native: {
+          sendMs: sentAt - t0,
           sent: sendStats.sent,
           rejected: sendStats.rejected,
           committed: nat.committed,

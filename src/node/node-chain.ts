@@ -53,6 +53,20 @@ import { PreconfStore, type PreconfStoreOpts } from "./preconf-store.ts";
 /** Arrivals executed into the open mini-block per turn of the execution queue. */
 const OFFERS_PER_SLICE = 64;
 
+/**
+ * The node's mini-block caps. Under load a round costs the 4 nodes far more (BLS, gossip,
+ * framing, fsync) than the transactions it carries, so throughput is transactions per round x
+ * rounds per second: the builder's defaults (10M gas = 476 transfers, 10 ms of execution = ~25
+ * ERC-20 transfers on a loaded machine) capped the mini-block, not the pool. Bounds: 4,096 txs
+ * per payload (wire format), 2 MB per proposal message, and the EVM block's 150M gas.
+ */
+export const NODE_MINI_BLOCK_CAPS: MiniBlockCaps = {
+  gas: 50_000_000n,
+  bytes: 1024 * 1024,
+  count: 4_000,
+  intervalMs: 40,
+};
+
 /** Most decoded transactions remembered for execution (admitted here, not yet executed). */
 const MAX_KNOWN = 65_536;
 
@@ -71,7 +85,7 @@ export interface NodeChainOpts {
   maxWaiters?: number;
   /** Sender-recovery worker threads (default 2). */
   recoveryWorkers?: number;
-  /** The leader's mini-block caps (defaults: DEFAULT_MINI_BLOCK_CAPS). */
+  /** The leader's mini-block caps (defaults: NODE_MINI_BLOCK_CAPS). */
   miniBlockCaps?: Partial<MiniBlockCaps>;
   preconf?: Partial<Omit<PreconfStoreOpts, "maxWaiters">>;
 }
@@ -342,7 +356,7 @@ export class NodeChain implements RpcBackend {
       const envelope = await this.executor.envelope(this.opts.chainId, this.opts.fork);
       this.pipeline ??= new PreconfPipeline({
         canonical: this.state,
-        builder: new MiniBlockBuilder(this.opts.miniBlockCaps ?? {}, { envelope }),
+        builder: new MiniBlockBuilder({ ...NODE_MINI_BLOCK_CAPS, ...this.opts.miniBlockCaps }, { envelope }),
         env: () => {
           const at = this.building?.timestampUs ?? BigInt(Date.now()) * 1000n;
           const timestampUs = at > this.lastTimestampUs ? at : this.lastTimestampUs;
