@@ -16,7 +16,7 @@ interface RunStateLike {
   stack: { popN(n: number): bigint[]; pop(): bigint; push(v: bigint): void };
   memory: {
     write(offset: number, size: number, value: Uint8Array): void;
-    read(offset: number, size: number): Uint8Array;
+    read(offset: number, size: number, avoidCopy?: boolean): Uint8Array;
   };
   opCode: number;
   interpreter: {
@@ -102,6 +102,13 @@ export function installFastOpcodes(evm: EVM): void {
   ) {
     throw new Error("unexpected @ethereumjs/evm opcode table: MSTORE/SLOAD/SSTORE/LOG not where expected");
   }
+  // MLOAD: the word read straight from memory by 64-bit limbs (ethereumjs: bytes → hex → BigInt).
+  const mload = map[0x51];
+  if (mload?.opcodeInfo.name !== "MLOAD") throw new Error("unexpected @ethereumjs/evm opcode table: MLOAD");
+  mload.opHandler = (runState: RunStateLike): void => {
+    const pos = runState.stack.pop();
+    runState.stack.push(wordFrom(runState.memory.read(Number(pos), 32, true)));
+  };
   mstore.opHandler = (runState: RunStateLike): void => {
     const [offset, word] = runState.stack.popN(2);
     runState.memory.write(Number(offset), 32, writeWord(word, scratch));
