@@ -930,13 +930,17 @@ export class ConsensusCore {
       signature: this.modules.signer.sign(signingRootOfVote(this.opts.chainId, vote)),
     };
     const nextLeader = this.leaderOf(node, h.round + 1);
-    const reserve = nextLeader === this.self && this.safety.proposalReservedRound < h.round + 1;
+    const reserve =
+      nextLeader === this.self &&
+      h.proposerIndex !== this.self &&
+      this.safety.proposalReservedRound < h.round + 1;
     const next: SafetyData = {
       ...this.safety,
       lastVotedRound: h.round,
       oneChainRound: Math.max(this.safety.oneChainRound, block.justify.qc.round),
       lastVote: signed,
-      // Leading the next round on top of this block: reserve it in this same write (see propose).
+      // Leading the next round on top of another proposer's block: reserve it in this same write
+      // (see propose). A leader voting for its own block (a term of K > 1) keeps the old path.
       proposalReservedRound: reserve ? h.round + 1 : this.safety.proposalReservedRound,
     };
     const seq = this.persist(next, () => {
