@@ -79,7 +79,7 @@ export async function setUpSuite(
   for (const w of wallets) {
     await send(pc, w, token, MegaTokenAbi, "approve", [staking, 2n ** 255n]);
   }
-  return {
+  const fixture: Fixture = {
     anvil,
     pc,
     chainId: l1.chain.id,
@@ -89,8 +89,10 @@ export async function setUpSuite(
     slashing,
     accounts,
     wallets,
-    close: () => anvil.stop(),
+    // The current anvil: a test may replace it (an L1 restarted on the same port).
+    close: () => fixture.anvil.stop(),
   };
+  return fixture;
 }
 
 /** Sends a contract call and waits for it; throws (with the revert) when it fails. */
