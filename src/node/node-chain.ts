@@ -4,7 +4,6 @@ import { defaultHeaderFields, encodeHeader, headerHash } from "../execution/bloc
 import { EvmBlockAssembler, type SealedEvmBlock } from "../execution/evm-block-assembler.ts";
 import { FlatState } from "../execution/flat-state.ts";
 import { bytesToHex } from "../execution/hex.ts";
-import { intrinsicGas } from "../execution/intrinsic-gas.ts";
 import { MiniBlockBuilder, type MiniBlockCaps } from "../execution/mini-block-builder.ts";
 import { SequentialExecutor } from "../execution/sequential-executor.ts";
 import { StateRootComputer } from "../execution/state-root.ts";
@@ -18,7 +17,7 @@ import {
   type Receipt,
 } from "../execution/types.ts";
 import { DecodeQueue } from "../mempool/decode-queue.ts";
-import { Mempool, type PoolTx } from "../mempool/index.ts";
+import { Mempool, poolTxFromExecTx } from "../mempool/index.ts";
 import type { MegaseqMetrics } from "../metrics/index.ts";
 import type {
   AdminHooks,
@@ -272,19 +271,7 @@ export class NodeChain implements RpcBackend {
   admit(tx: ExecTx): void {
     if (this.index.transaction(tx.hash) || this.preconfs.committedReceipt(tx.hash))
       throw new TxRejectedError("ALREADY_KNOWN");
-    const pool: PoolTx<ExecTx> = {
-      hash: tx.hash,
-      sender: tx.sender,
-      nonce: tx.nonce,
-      gasLimit: tx.gasLimit,
-      maxFeePerGas: tx.maxFeePerGas,
-      maxPriorityFeePerGas: tx.maxPriorityFeePerGas,
-      value: tx.value,
-      intrinsicGas: intrinsicGas(tx),
-      size: tx.size,
-      chainId: tx.chainId,
-      payload: tx,
-    };
+    const pool = poolTxFromExecTx(tx);
     try {
       this.mempool.add(pool);
     } catch (error) {

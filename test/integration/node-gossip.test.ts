@@ -21,7 +21,14 @@ import {
   signingRootOfVote,
   type TimeoutMessage,
 } from "../../src/types/index.ts";
-import { committedHeight, logTail, metric, startTestNode, type TestNode, waitUntil } from "./node-helpers.ts";
+import {
+  committedHeight,
+  logTail,
+  metric,
+  startValidator,
+  type TestNode,
+  waitUntil,
+} from "./node-helpers.ts";
 
 const CHAIN_ID = 4242;
 const SEED = "node-gossip-test";
@@ -52,21 +59,9 @@ describe("megaseq node: invalid consensus gossip", () => {
       seed: SEED,
       consensus: { baseTimeoutMs: 500, maxTimeoutMs: 4_000 },
     });
-    for (const v of net.validators) {
-      nodes.push(
-        startTestNode(v.index, {
-          genesisFile: net.genesisFile,
-          dataDir: v.dataDir,
-          keystoreFile: v.keystoreFile,
-          passwordFile: v.passwordFile,
-          p2pPort: v.p2pPort,
-          metricsPort: v.metricsPort,
-          logFile: join(dir, `node${v.index}.log`),
-          // Node 0 logs each penalty ("peer penalised", at debug level).
-          logLevel: v.index === 0 ? "debug" : "info",
-        }),
-      );
-    }
+    // Node 0 logs each penalty ("peer penalised", at debug level).
+    for (const v of net.validators)
+      nodes.push(startValidator(dir, net.genesisFile, v, v.index === 0 ? "debug" : "info"));
     await waitUntil("first commits", async () => {
       const hs = await Promise.all(nodes.map((n) => committedHeight(n.metricsUrl)));
       return hs.every((h) => (h ?? 0) >= 5);

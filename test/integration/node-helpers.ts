@@ -79,7 +79,12 @@ export function startTestNode(index: number, opts: NodeProcessOptions): TestNode
 }
 
 /** Spawns a validator of a local network (see createLocalNetwork) as a `megaseq node`. */
-export function startValidator(dir: string, genesisFile: string, v: LocalValidator): TestNode {
+export function startValidator(
+  dir: string,
+  genesisFile: string,
+  v: LocalValidator,
+  logLevel: "info" | "debug" = "info",
+): TestNode {
   return startTestNode(v.index, {
     genesisFile,
     dataDir: v.dataDir,
@@ -88,7 +93,7 @@ export function startValidator(dir: string, genesisFile: string, v: LocalValidat
     p2pPort: v.p2pPort,
     metricsPort: v.metricsPort,
     logFile: join(dir, `node${v.index}.log`),
-    logLevel: "info",
+    logLevel,
   });
 }
 
