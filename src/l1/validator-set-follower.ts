@@ -5,7 +5,8 @@ import type { MegaseqMetrics } from "../metrics/index.ts";
 import type { Log } from "../node/logger.ts";
 import { CodedError } from "../util/coded-error.ts";
 import { StakingManagerAbi } from "./artifacts.ts";
-import { backoffDelayMs, type RetryCaps } from "./backoff.ts";
+import type { RetryCaps } from "./backoff.ts";
+import { PollLoop } from "./poll-loop.ts";
 
 export class ValidatorSetFollowerError extends CodedError<"BAD_OPTIONS" | "BAD_L1_DATA" | "STOPPED"> {}
 
@@ -57,12 +58,8 @@ export class ValidatorSetFollower {
   readonly #epochListeners = new Set<Listener<EpochValidatorSet>>();
   readonly #errorListeners = new Set<Listener<unknown>>();
   readonly #waiters = new Map<number, Array<(set: EpochValidatorSet) => void>>();
+  readonly #loop: PollLoop;
   #nextEpoch: number | undefined;
-  #failures = 0;
-  #running = false;
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  #loopDone: Promise<void> | undefined;
-  #wake: (() => void) | undefined;
 
   constructor(opts: ValidatorSetFollowerOpts, modules: ValidatorSetFollowerModules) {
     if (!Number.isInteger(opts.confirmations) || opts.confirmations < 0) {
@@ -93,6 +90,24 @@ export class ValidatorSetFollower {
     this.#nextEpoch = opts.fromEpoch;
     this.#log = modules.log;
     this.#metrics = modules.metrics;
+    this.#loop = new PollLoop(this.#opts, {
+      // Still behind after a full batch: go on at once.
+      poll: async () => (await this.pollOnce()).length === this.#opts.maxEpochsPerPoll,
+      onFailure: (error, failures, retryInMs) => {
+        this.#metrics?.rpcErrors.inc();
+        this.#log.warn(
+          { failures, retryInMs, err: errorLine(error) },
+          "L1 validator set poll failed; retrying",
+        );
+        for (const listener of this.#errorListeners) {
+          try {
+            listener(error);
+          } catch {
+            // A listener's fault is not the follower's.
+          }
+        }
+      },
+    });
   }
 
   /** Called once per new epoch, in epoch order. Returns an unsubscribe function. */
@@ -119,7 +134,7 @@ export class ValidatorSetFollower {
 
   /** Consecutive failed polls (0 when the last one worked). */
   get consecutiveFailures(): number {
-    return this.#failures;
+    return this.#loop.failures;
   }
 
   /** Resolves with `epoch`'s set once reported (at once if it is still kept). */
@@ -142,16 +157,11 @@ export class ValidatorSetFollower {
   }
 
   start(): void {
-    if (this.#running) return;
-    this.#running = true;
-    this.#loopDone = this.#loop();
+    this.#loop.start();
   }
 
-  async stop(): Promise<void> {
-    this.#running = false;
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#wake?.();
-    await this.#loopDone;
+  stop(): Promise<void> {
+    return this.#loop.stop();
   }
 
   /**
@@ -171,10 +181,8 @@ export class ValidatorSetFollower {
       this.#client.readContract({ ...sm, functionName: "lastEpochStartBlock", ...at }),
       this.#client.readContract({ ...sm, functionName: "epochLength", ...at }),
     ]);
-    if (this.#failures > 0) {
-      this.#log.info({ after: this.#failures }, "L1 RPC reachable again");
-      this.#failures = 0;
-    }
+    const ended = this.#loop.succeeded();
+    if (ended > 0) this.#log.info({ after: ended }, "L1 RPC reachable again");
     if (this.#nextEpoch === undefined) this.#nextEpoch = Number(current);
     const reported: EpochValidatorSet[] = [];
     while (BigInt(this.#nextEpoch) <= current && reported.length < this.#opts.maxEpochsPerPoll) {
@@ -218,37 +226,6 @@ export class ValidatorSetFollower {
     for (const resolve of waiters ?? []) resolve(set);
     // Waiters for epochs that can no longer come (skipped by fromEpoch) are not kept forever.
     for (const epoch of this.#waiters.keys()) if (epoch < set.epoch) this.#waiters.delete(epoch);
-  }
-
-  async #loop(): Promise<void> {
-    while (this.#running) {
-      let delay = this.#opts.pollIntervalMs;
-      try {
-        const reported = await this.pollOnce();
-        // Still behind: go on at once.
-        if (reported.length === this.#opts.maxEpochsPerPoll) delay = 0;
-      } catch (error) {
-        this.#failures++;
-        this.#metrics?.rpcErrors.inc();
-        delay = backoffDelayMs(this.#failures, this.#opts);
-        this.#log.warn(
-          { failures: this.#failures, retryInMs: delay, err: errorLine(error) },
-          "L1 validator set poll failed; retrying",
-        );
-        for (const listener of this.#errorListeners) {
-          try {
-            listener(error);
-          } catch {
-            // A listener's fault is not the follower's.
-          }
-        }
-      }
-      if (!this.#running) break;
-      await new Promise<void>((resolve) => {
-        this.#wake = resolve;
-        this.#timer = setTimeout(resolve, delay);
-      });
-    }
   }
 }
 

@@ -1,5 +1,6 @@
 import type { Chain, PublicClient, Transport } from "viem";
-import { backoffDelayMs, type RetryCaps } from "../l1/backoff.ts";
+import type { RetryCaps } from "../l1/backoff.ts";
+import { PollLoop } from "../l1/poll-loop.ts";
 import { errorLine } from "../l1/validator-set-follower.ts";
 import type { MegaseqMetrics } from "../metrics/index.ts";
 import { CodedError } from "../util/coded-error.ts";
@@ -42,12 +43,8 @@ export class L1BlockView {
   readonly #m: L1BlockViewModules;
   readonly #hashes = new Map<number, Uint8Array>();
   readonly #listeners = new Set<(latest: L1Origin) => void>();
+  readonly #loop: PollLoop;
   #latest: L1Origin | undefined;
-  #failures = 0;
-  #running = false;
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  #wake: (() => void) | undefined;
-  #loopDone: Promise<void> | undefined;
 
   constructor(opts: L1BlockViewOpts, modules: L1BlockViewModules) {
     if (!Number.isInteger(opts.confirmations) || opts.confirmations < 0) {
@@ -62,6 +59,19 @@ export class L1BlockView {
       backoffMaxMs: opts.backoffMaxMs ?? 10_000,
     };
     this.#m = modules;
+    this.#loop = new PollLoop(this.#opts, {
+      poll: async () => {
+        await this.pollOnce();
+        return false;
+      },
+      onFailure: (error, failures, retryInMs) => {
+        this.#m.metrics?.rpcErrors.inc();
+        this.#m.log.warn(
+          { failures, retryInMs, err: errorLine(error) },
+          "L1 poll failed; retrying (consensus goes on with the last confirmed block)",
+        );
+      },
+    });
   }
 
   get confirmations(): number {
@@ -80,7 +90,7 @@ export class L1BlockView {
 
   /** Consecutive failed polls (0 when the last one worked). */
   get consecutiveFailures(): number {
-    return this.#failures;
+    return this.#loop.failures;
   }
 
   /** Called after each poll that moved the confirmed block forward. */
@@ -90,22 +100,17 @@ export class L1BlockView {
   }
 
   start(): void {
-    if (this.#running) return;
-    this.#running = true;
-    this.#loopDone = this.#loop();
+    this.#loop.start();
   }
 
-  async stop(): Promise<void> {
-    this.#running = false;
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#wake?.();
-    await this.#loopDone;
+  stop(): Promise<void> {
+    return this.#loop.stop();
   }
 
   /** Polls at once instead of at the next interval (e.g. a proposal names a block not seen yet). */
   pollSoon(): void {
     // Not while backing off from an outage: that would hammer a failing RPC.
-    if (this.#failures === 0) this.#wake?.();
+    if (this.#loop.failures === 0) this.#loop.wakeNow();
   }
 
   /** Fetches and keeps the hash of block `n` if it is confirmed; undefined if it is not (yet). */
@@ -144,10 +149,8 @@ export class L1BlockView {
       advanced = true;
     }
     metrics?.followerLag.set(head - (this.#latest?.number ?? 0));
-    if (this.#failures > 0) {
-      this.#m.log.info({ after: this.#failures }, "L1 RPC reachable again");
-      this.#failures = 0;
-    }
+    const ended = this.#loop.succeeded();
+    if (ended > 0) this.#m.log.info({ after: ended }, "L1 RPC reachable again");
     const latest = this.#latest;
     if (advanced && latest) {
       for (const listener of this.#listeners) {
@@ -167,29 +170,6 @@ export class L1BlockView {
     // Drop the lowest numbers first (a Map iterates in insertion order, which is mostly ascending).
     const sorted = [...this.#hashes.keys()].sort((a, b) => a - b);
     for (const old of sorted.slice(0, this.#hashes.size - this.#opts.keepBlocks)) this.#hashes.delete(old);
-  }
-
-  async #loop(): Promise<void> {
-    while (this.#running) {
-      let delay = this.#opts.pollIntervalMs;
-      try {
-        await this.pollOnce();
-      } catch (error) {
-        this.#failures++;
-        this.#m.metrics?.rpcErrors.inc();
-        delay = backoffDelayMs(this.#failures, this.#opts);
-        this.#m.log.warn(
-          { failures: this.#failures, retryInMs: delay, err: errorLine(error) },
-          "L1 poll failed; retrying (consensus goes on with the last confirmed block)",
-        );
-      }
-      if (!this.#running) break;
-      await new Promise<void>((resolve) => {
-        this.#wake = resolve;
-        this.#timer = setTimeout(resolve, delay);
-      });
-      this.#wake = undefined;
-    }
   }
 }
 
