@@ -3,7 +3,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import { afterEach, describe, expect, it } from "vitest";
 import { keccak256 } from "../../../src/crypto/keccak.ts";
 import { bytesToBigint, bytesToHex, hexToBytes } from "../../../src/execution/hex.ts";
-import { NodeChain } from "../../../src/node/node-chain.ts";
+import { NodeChain, type NodeChainModules, type NodeChainOpts } from "../../../src/node/node-chain.ts";
 import { TxRejectedError } from "../../../src/rpc/errors.ts";
 import type { Block } from "../../../src/types/index.ts";
 import { verifyProof } from "../rpc/proof-verify.ts";
@@ -62,22 +62,32 @@ afterEach(async () => {
   await Promise.all(open.splice(0).map((c) => c.close()));
 });
 
-async function newChain(): Promise<NodeChain> {
-  const chain = await NodeChain.create({
-    chainId: BigInt(CHAIN_ID),
-    fork: "prague",
-    gasLimit: 30_000_000n,
-    genesisTimestampMs: GENESIS_MS,
-    alloc: [{ address: SENDER, balance: 10n ** 21n }],
-    blockTimeUs: 1_000_000n,
-    validatorAddresses: ["0x00000000000000000000000000000000000000f1"],
-    recoveryWorkers: 1,
-    // A loaded machine must not cut a test mini-block short.
-    miniBlockCaps: { intervalMs: 60_000 },
-  });
+/** A one-validator chain funding SENDER; `overrides` and `modules` change what a test needs. */
+async function newChain(
+  overrides: Partial<NodeChainOpts> = {},
+  modules: NodeChainModules = {},
+): Promise<NodeChain> {
+  const chain = await NodeChain.create(
+    {
+      chainId: BigInt(CHAIN_ID),
+      fork: "prague",
+      gasLimit: 30_000_000n,
+      genesisTimestampMs: GENESIS_MS,
+      alloc: [{ address: SENDER, balance: 10n ** 21n }],
+      blockTimeUs: 1_000_000n,
+      validatorAddresses: ["0x00000000000000000000000000000000000000f1"],
+      recoveryWorkers: 1,
+      // A loaded machine must not cut a test mini-block short.
+      miniBlockCaps: { intervalMs: 60_000 },
+      ...overrides,
+    },
+    modules,
+  );
   open.push(chain);
   return chain;
 }
+
+const LEADING = { leader: { selfIndex: (): number => 0, leading: (): boolean => true } };
 
 describe("NodeChain", () => {
   it("admits a signed transfer, hands it to the leader, executes it when committed and serves the receipt", async () => {
@@ -196,23 +206,7 @@ describe("NodeChain", () => {
 
   it("revokes a preconfirmation whose mini-block never commits; the transaction stays in the pool", async () => {
     let now = 1_000;
-    const chain = await NodeChain.create(
-      {
-        chainId: BigInt(CHAIN_ID),
-        fork: "prague",
-        gasLimit: 30_000_000n,
-        genesisTimestampMs: GENESIS_MS,
-        alloc: [{ address: SENDER, balance: 10n ** 21n }],
-        blockTimeUs: 1_000_000n,
-        validatorAddresses: ["0x00000000000000000000000000000000000000f1"],
-        recoveryWorkers: 1,
-        // A loaded machine must not cut a test mini-block short.
-        miniBlockCaps: { intervalMs: 60_000 },
-        preconf: { preconfTtlMs: 100 },
-      },
-      { now: () => now },
-    );
-    open.push(chain);
+    const chain = await newChain({ preconf: { preconfTtlMs: 100 } }, { now: () => now });
     const s = await chain.submitTransaction(await transfer(0, 1n));
     const t0 = GENESIS_MS * 1000 + 10_000;
     await chain.buildPayload({ timestampUs: t0, proposerIndex: 0, ancestors: [] });
@@ -259,22 +253,7 @@ describe("NodeChain", () => {
   });
 
   it("a leading node preconfirms on arrival, and chains a sender's next tx on its own uncommitted proposal", async () => {
-    const leader = await NodeChain.create(
-      {
-        chainId: BigInt(CHAIN_ID),
-        fork: "prague",
-        gasLimit: 30_000_000n,
-        genesisTimestampMs: GENESIS_MS,
-        alloc: [{ address: SENDER, balance: 10n ** 21n }],
-        blockTimeUs: 1_000_000n,
-        validatorAddresses: ["0x00000000000000000000000000000000000000f1"],
-        recoveryWorkers: 1,
-        // A loaded machine must not cut a test mini-block short.
-        miniBlockCaps: { intervalMs: 60_000 },
-      },
-      { leader: { selfIndex: () => 0, leading: () => true } },
-    );
-    open.push(leader);
+    const leader = await newChain({}, LEADING);
     const follower = await newChain();
     const first = await leader.submitTransaction(await transfer(0, 3n));
     // Executed on arrival: the preconfirmation exists before any proposal is built.
@@ -306,22 +285,7 @@ describe("NodeChain", () => {
   });
 
   it("keeps the speculation when the next payload is asked for before the commit that precedes it executes", async () => {
-    const leader = await NodeChain.create(
-      {
-        chainId: BigInt(CHAIN_ID),
-        fork: "prague",
-        gasLimit: 30_000_000n,
-        genesisTimestampMs: GENESIS_MS,
-        alloc: [{ address: SENDER, balance: 10n ** 21n }],
-        blockTimeUs: 1_000_000n,
-        validatorAddresses: ["0x00000000000000000000000000000000000000f1"],
-        recoveryWorkers: 1,
-        // A loaded machine must not cut a test mini-block short.
-        miniBlockCaps: { intervalMs: 60_000 },
-      },
-      { leader: { selfIndex: () => 0, leading: () => true } },
-    );
-    open.push(leader);
+    const leader = await newChain({}, LEADING);
     await leader.submitTransaction(await transfer(0, 1n));
     const t0 = GENESIS_MS * 1000 + 10_000;
     const b1 = block(t0, await leader.buildPayload({ timestampUs: t0, proposerIndex: 0, ancestors: [] }));
@@ -338,25 +302,11 @@ describe("NodeChain", () => {
     const senders = Array.from({ length: 71 }, (_, i) =>
       privateKeyToAccount(`0x${(0xabc000 + i).toString(16).padStart(64, "0")}`),
     );
-    const leader = await NodeChain.create(
-      {
-        chainId: BigInt(CHAIN_ID),
-        fork: "prague",
-        gasLimit: 30_000_000n,
-        genesisTimestampMs: GENESIS_MS,
-        alloc: senders.map((a) => ({
-          address: a.address.toLowerCase() as `0x${string}`,
-          balance: 10n ** 20n,
-        })),
-        blockTimeUs: 1_000_000n,
-        validatorAddresses: ["0x00000000000000000000000000000000000000f1"],
-        recoveryWorkers: 1,
-        // A loaded machine must not cut a test mini-block short.
-        miniBlockCaps: { intervalMs: 60_000 },
-      },
-      { leader: { selfIndex: () => 0, leading: () => true } },
-    );
-    open.push(leader);
+    const alloc = senders.map((a) => ({
+      address: a.address.toLowerCase() as `0x${string}`,
+      balance: 10n ** 20n,
+    }));
+    const leader = await newChain({ alloc }, LEADING);
     const raws = await Promise.all(
       senders.map(async (a) =>
         Buffer.from(
@@ -386,19 +336,7 @@ describe("NodeChain", () => {
   });
 
   it("keeps a tx the full EVM block refused in the pool, and executes it in the next block", async () => {
-    const chain = await NodeChain.create({
-      chainId: BigInt(CHAIN_ID),
-      fork: "prague",
-      gasLimit: 50_000n,
-      genesisTimestampMs: GENESIS_MS,
-      alloc: [{ address: SENDER, balance: 10n ** 21n }],
-      blockTimeUs: 1_000_000n,
-      validatorAddresses: ["0x00000000000000000000000000000000000000f1"],
-      recoveryWorkers: 1,
-      // A loaded machine must not cut a test mini-block short.
-      miniBlockCaps: { intervalMs: 60_000 },
-    });
-    open.push(chain);
+    const chain = await newChain({ gasLimit: 50_000n });
     const raws = [await transfer(0, 1n), await transfer(1, 1n), await transfer(2, 1n)];
     const submitted = await Promise.all(raws.map((r) => chain.submitTransaction(r)));
     const t0 = GENESIS_MS * 1000 + 10_000;
