@@ -1,17 +1,11 @@
 // A 4-node (by default) network of real `megaseq node` processes on loopback, each serving JSON-RPC:
 // shared by the end-to-end client tests and the e2e bench. Accounts are funded in genesis alloc.
 
-import { type ChildProcess, spawn } from "node:child_process";
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import type { ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  isRunning,
-  type NodeProcessOptions,
-  nodeArgs,
-  spawnNode,
-  stopProcess,
-} from "../../src/node/devnet-process.ts";
+import { isRunning, type NodeProcessOptions, spawnNode, stopProcess } from "../../src/node/devnet-process.ts";
 import { createLocalNetwork, type LocalNetwork } from "../../src/node/local-network.ts";
 
 export interface RpcNode {
@@ -44,18 +38,6 @@ export interface RpcNetworkOpts {
   readyTimeoutMs?: number;
   /** Runs node 0 under `--cpu-prof` writing into this directory (written when it exits). */
   profileDir?: string;
-}
-
-/** spawnNode with V8's CPU profiler on: the profile is written when the node exits on SIGTERM. */
-function spawnProfiled(opts: NodeProcessOptions, profileDir: string): ChildProcess {
-  const fd = openSync(opts.logFile, "a");
-  try {
-    return spawn(process.execPath, ["--cpu-prof", "--cpu-prof-dir", profileDir, ...nodeArgs(opts)], {
-      stdio: ["ignore", fd, fd],
-    });
-  } finally {
-    closeSync(fd);
-  }
 }
 
 export class RpcCallError extends Error {
@@ -134,8 +116,7 @@ export async function startRpcNetwork(opts: RpcNetworkOpts): Promise<RpcNetwork>
       logFile,
       logLevel: opts.logLevel ?? "warn",
     };
-    const child =
-      v.index === 0 && opts.profileDir ? spawnProfiled(processOpts, opts.profileDir) : spawnNode(processOpts);
+    const child = spawnNode(processOpts, { cpuProfileDir: v.index === 0 ? opts.profileDir : undefined });
     return {
       index: v.index,
       rpcUrl: `http://127.0.0.1:${v.rpcPort}`,

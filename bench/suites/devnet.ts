@@ -1,9 +1,9 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { closeSync, mkdtempSync, openSync, rmSync } from "node:fs";
+import type { ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { metricValue, scrapeMetrics } from "../../src/node/devnet-metrics.ts";
-import { type NodeProcessOptions, nodeArgs, spawnNode, stopProcess } from "../../src/node/devnet-process.ts";
+import { spawnNode, stopProcess } from "../../src/node/devnet-process.ts";
 import { createLocalNetwork } from "../../src/node/local-network.ts";
 import { type BenchResult, progress } from "../harness.ts";
 
@@ -13,17 +13,6 @@ const HISTOGRAM = "megaseq_consensus_commit_latency_seconds";
 /** Set: node 0 runs under V8's CPU profiler, the profile lands here when it exits. */
 const PROFILE_DIR = process.env.DEVNET_PROFILE_DIR;
 const CPU_METRIC = "megaseq_process_cpu_seconds_total";
-
-function spawnProfiled(opts: NodeProcessOptions, profileDir: string): ChildProcess {
-  const fd = openSync(opts.logFile, "a");
-  try {
-    return spawn(process.execPath, ["--cpu-prof", "--cpu-prof-dir", profileDir, ...nodeArgs(opts)], {
-      stdio: ["ignore", fd, fd],
-    });
-  } finally {
-    closeSync(fd);
-  }
-}
 
 /** Cumulative bucket counts of the commit-latency histogram, summed over nodes, by upper bound (s). */
 function buckets(texts: string[]): Map<number, number> {
@@ -88,21 +77,20 @@ export async function run(): Promise<BenchResult> {
       consensus: { baseTimeoutMs: 500, maxTimeoutMs: 4_000 },
     });
     for (const v of net.validators) {
-      const spawnOne =
-        v === net.validators[0] && PROFILE_DIR
-          ? (o: NodeProcessOptions) => spawnProfiled(o, PROFILE_DIR)
-          : spawnNode;
       children.push(
-        spawnOne({
-          genesisFile: net.genesisFile,
-          dataDir: v.dataDir,
-          keystoreFile: v.keystoreFile,
-          passwordFile: v.passwordFile,
-          p2pPort: v.p2pPort,
-          metricsPort: v.metricsPort,
-          logFile: join(v.dataDir, "node.log"),
-          logLevel: "warn",
-        }),
+        spawnNode(
+          {
+            genesisFile: net.genesisFile,
+            dataDir: v.dataDir,
+            keystoreFile: v.keystoreFile,
+            passwordFile: v.passwordFile,
+            p2pPort: v.p2pPort,
+            metricsPort: v.metricsPort,
+            logFile: join(v.dataDir, "node.log"),
+            logLevel: "warn",
+          },
+          { cpuProfileDir: v === net.validators[0] ? PROFILE_DIR : undefined },
+        ),
       );
     }
     const urls = net.validators.map((v) => `http://127.0.0.1:${v.metricsPort}`);

@@ -47,10 +47,18 @@ export function nodeArgs(opts: NodeProcessOptions): string[] {
 }
 
 /** Starts `megaseq node` under this Node binary, output appended to its log file. */
-export function spawnNode(opts: NodeProcessOptions): ChildProcess {
+/**
+ * Starts a `megaseq node` child logging to opts.logFile. With `cpuProfileDir`, V8's CPU profiler
+ * runs in it and writes its profile there when the node exits (SIGTERM).
+ */
+export function spawnNode(
+  opts: NodeProcessOptions,
+  profiling: { cpuProfileDir?: string } = {},
+): ChildProcess {
   const fd = openSync(opts.logFile, "a");
+  const v8 = profiling.cpuProfileDir ? ["--cpu-prof", "--cpu-prof-dir", profiling.cpuProfileDir] : [];
   try {
-    return spawn(process.execPath, nodeArgs(opts), { stdio: ["ignore", fd, fd] });
+    return spawn(process.execPath, [...v8, ...nodeArgs(opts)], { stdio: ["ignore", fd, fd] });
   } finally {
     // The child holds its own copy of the descriptor.
     closeSync(fd);
