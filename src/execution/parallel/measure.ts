@@ -20,7 +20,12 @@ export interface ParallelMeasurement {
 }
 
 export interface MeasureOptions {
+  /**
+   * Threads that execute transactions (default 2). With `mainLane` (default true) the main thread
+   * is one of them and `workers - 1` worker_threads are started; without it, `workers` threads.
+   */
   workers?: number;
+  mainLane?: boolean;
   txsPerBlock?: number;
   blocks?: number;
   warmupBlocks?: number;
@@ -92,9 +97,11 @@ export async function measureParallelRatios(opts: MeasureOptions = {}): Promise<
   // optimized (the node runs blocks continuously). Steady state is what is compared.
   const warmup = opts.warmupBlocks ?? 6;
   const workers = opts.workers ?? 2;
+  const mainLane = opts.mainLane ?? true;
+  const workerThreads = mainLane ? Math.max(1, workers - 1) : workers;
   const g = await buildGenesis(opts.senders ?? txs);
   const sequential = new SequentialExecutor();
-  const parallel = new ParallelExecutor({ workers });
+  const parallel = new ParallelExecutor({ workers: workerThreads, mainLane });
   const out: Record<
     string,
     { seq: number; par: number; seqCpu: Cpu; parCpu: Cpu; stats: ParallelStats | undefined }
@@ -146,6 +153,8 @@ export async function measureParallelRatios(opts: MeasureOptions = {}): Promise<
   return {
     metrics: {
       parallel_workers: workers,
+      parallel_worker_threads: workerThreads,
+      parallel_main_lane: mainLane ? 1 : 0,
       parallel_txs_per_block: txs,
       erc20_low_contention_sequential_tx_per_s: txs / out.low.seq,
       erc20_low_contention_parallel_tx_per_s: txs / out.low.par,

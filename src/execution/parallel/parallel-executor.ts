@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { mergeChangeSets } from "../change-set.ts";
 import { reject, TxRejectedError } from "../errors.ts";
@@ -19,6 +20,7 @@ import type {
 import { KECCAK_EMPTY } from "../types.ts";
 import { executeOne } from "./execute-one.ts";
 import { creditFeeLazily } from "./lazy-fees.ts";
+import { WorkerMemory } from "./mv-memory.ts";
 import {
   type CacheFill,
   emptyFill,
@@ -33,8 +35,17 @@ import { ExactTrackingReader } from "./tracking-reader.ts";
 import { readsStillHold } from "./validate.ts";
 
 export interface ParallelExecutorOpts {
-  /** worker_threads to run speculative executions on (default 2). */
+  /**
+   * worker_threads to run speculative executions on (default: one per core, less the main
+   * thread's when `mainLane` is on, at least 1).
+   */
   workers?: number;
+  /**
+   * The main thread executes transactions too whenever the next one to commit is still on a
+   * worker, instead of only scheduling and committing (default true). With 2 cores, main + 1
+   * worker keeps both busy without a third isolate competing for them.
+   */
+  mainLane?: boolean;
   /** Transactions per worker message (default: about a quarter of a worker's share, 4..64). */
   batchSize?: number;
   /** Blocks with fewer transactions run on the sequential executor (default 16). */
@@ -55,6 +66,8 @@ export interface ParallelStats {
   txs: number;
   /** Committed from a worker's speculative execution, after validation. */
   fromWorkers: number;
+  /** Executed speculatively by the main thread's lane (committed after validation, or re-executed). */
+  ranOnMain: number;
   /** Executed again on the main thread (failed validation, missing values, or fallback). */
   reExecuted: number;
   /** Sent back to a worker because it lacked values. */
@@ -121,8 +134,10 @@ export class ParallelExecutor implements BlockExecutor {
   lastStats: ParallelStats | undefined;
 
   constructor(opts: ParallelExecutorOpts = {}, modules: { sequential?: SequentialExecutor } = {}) {
+    const mainLane = opts.mainLane ?? true;
     this.opts = {
-      workers: opts.workers ?? 2,
+      workers: opts.workers ?? Math.max(1, availableParallelism() - (mainLane ? 1 : 0)),
+      mainLane,
       batchSize: opts.batchSize,
       minParallelTxs: opts.minParallelTxs ?? 16,
       fallbackAbortRatio: opts.fallbackAbortRatio ?? 0.5,
@@ -196,6 +211,7 @@ export class ParallelExecutor implements BlockExecutor {
       this.lastStats = {
         txs: txs.length,
         fromWorkers: 0,
+        ranOnMain: 0,
         reExecuted: 0,
         retried: 0,
         fellBack: false,
@@ -266,7 +282,7 @@ export class ParallelExecutor implements BlockExecutor {
   }
 
   /** @internal */
-  get options(): { batchSize: number | undefined; fallbackAbortRatio: number } {
+  get options(): { batchSize: number | undefined; fallbackAbortRatio: number; mainLane: boolean } {
     return this.opts;
   }
 }
@@ -307,6 +323,8 @@ class BlockRun {
   private readonly retried: boolean[];
   private readonly retry: number[] = [];
   private readonly batchSize: number;
+  /** The main lane's multi-version view: every known result's writes over the real state. */
+  private readonly mainMemory: WorkerMemory | undefined;
   private nextIndex = 0;
   private batchesSent = 0;
   private commitIndex = 0;
@@ -343,11 +361,17 @@ class BlockRun {
     this.results = new Array(txs.length).fill(undefined);
     this.inFlight = new Array(txs.length).fill(false);
     this.retried = new Array(txs.length).fill(false);
-    const perWorker = Math.ceil(txs.length / slots.length);
-    this.batchSize = exec.options.batchSize ?? Math.max(4, Math.min(64, Math.ceil(perWorker / 4)));
+    const lanes = slots.length + (exec.options.mainLane ? 1 : 0);
+    const perWorker = Math.ceil(txs.length / lanes);
+    // With the main lane, what runs ahead of the commit point is about two batches per worker:
+    // small batches keep that window (and so conflicts) small.
+    const cap = exec.options.mainLane ? 16 : 64;
+    this.batchSize = exec.options.batchSize ?? Math.max(4, Math.min(cap, Math.ceil(perWorker / 4)));
+    this.mainMemory = exec.options.mainLane ? new WorkerMemory(state) : undefined;
     this.stats = {
       txs: txs.length,
       fromWorkers: 0,
+      ranOnMain: 0,
       reExecuted: 0,
       retried: 0,
       fellBack: false,
@@ -499,6 +523,25 @@ class BlockRun {
 
   private forward(index: number, writes: WriteSet, except: WorkerSlot | undefined): void {
     for (const slot of this.slots) if (slot !== except) slot.mv.push({ index, writes });
+    this.mainMemory?.write(index, writes);
+  }
+
+  /** The next transaction for the main lane: a worker's retry, else the next not handed out. */
+  private takeOwn(): number | undefined {
+    while (this.retry.length > 0) {
+      const index = this.retry.shift()!;
+      if (index >= this.commitIndex && this.results[index] === undefined && !this.inFlight[index])
+        return index;
+    }
+    return this.nextIndex < this.txs.length ? this.nextIndex++ : undefined;
+  }
+
+  /** Main lane: one speculative execution over the known results' writes and the real state. */
+  private async runOwn(index: number, memory: WorkerMemory): Promise<void> {
+    this.stats.ranOnMain++;
+    const result = await executeOne(this.envelope, this.env, this.txs[index], index, memory.readerFor(index));
+    this.results[index] = result;
+    if (result.error === undefined) this.forward(index, result.writes, undefined);
   }
 
   private async pump(): Promise<void> {
@@ -508,7 +551,16 @@ class BlockRun {
       while (this.commitIndex < this.txs.length) {
         const index = this.commitIndex;
         let result = this.results[index];
-        if (result === undefined && this.inFlight[index] && !this.fellBack) break; // wait for it
+        if (result === undefined && this.inFlight[index] && !this.fellBack) {
+          // The next to commit is on a worker: run one ourselves meanwhile, then let the
+          // workers' messages in; with nothing left to run, wait for them.
+          const own = this.mainMemory === undefined ? undefined : this.takeOwn();
+          if (own === undefined) break;
+          await this.runOwn(own, this.mainMemory!);
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          if (this.done === undefined) return;
+          continue;
+        }
         const usable =
           result !== undefined &&
           result.error === undefined &&

@@ -12,10 +12,16 @@ import { SequentialExecutor } from "../../../../src/execution/sequential-executo
 import { computeStateRoot } from "../../../../src/execution/state-root.ts";
 import type { Hex } from "../../../../src/execution/types.ts";
 
-describe("parallel executor equals the sequential executor", () => {
+// Both thread layouts: the main thread executing beside one worker (the default on 2 cores), and
+// two workers with the main thread only scheduling and committing.
+describe.each([
+  { layout: "main lane + 1 worker", workers: 1, mainLane: true },
+  { layout: "2 workers, main schedules only", workers: 2, mainLane: false },
+])("parallel executor equals the sequential executor ($layout)", ({ workers, mainLane }) => {
   let genesis: Genesis;
   const parallel = new ParallelExecutor({
-    workers: 2,
+    workers,
+    mainLane,
     minParallelTxs: 1,
     batchSize: 4,
     sequentialBlocksAfterFallback: 1,
@@ -31,7 +37,7 @@ describe("parallel executor equals the sequential executor", () => {
 
   it("on random workloads from no contention to full contention (state root, receipts, logs, gas)", async () => {
     const seed = Number(process.env.FC_SEED ?? 0xb10c);
-    const totals = { fromWorkers: 0, reExecuted: 0, fellBack: 0 };
+    const totals = { fromWorkers: 0, ranOnMain: 0, reExecuted: 0, fellBack: 0 };
     await fc.assert(
       fc.asyncProperty(
         fc.record({
@@ -59,6 +65,7 @@ describe("parallel executor equals the sequential executor", () => {
             const actual = await parallel.executeBlock(env, txsB, parState);
             totals.fromWorkers += parallel.lastStats?.fromWorkers ?? 0;
             totals.reExecuted += parallel.lastStats?.reExecuted ?? 0;
+            totals.ranOnMain += parallel.lastStats?.ranOnMain ?? 0;
             totals.fellBack += parallel.lastStats?.fellBack === true ? 1 : 0;
             expect(actual.receipts).toEqual(expected.receipts);
             expect(actual.included).toEqual(expected.included);
@@ -79,5 +86,8 @@ describe("parallel executor equals the sequential executor", () => {
     expect(totals.reExecuted).toBeGreaterThan(0);
     // ...and the heavy-contention fallback to the sequential path.
     expect(totals.fellBack).toBeGreaterThan(0);
+    // The main thread's lane took a share exactly when it is on.
+    if (mainLane) expect(totals.ranOnMain).toBeGreaterThan(0);
+    else expect(totals.ranOnMain).toBe(0);
   });
 });
