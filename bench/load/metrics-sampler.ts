@@ -2,6 +2,7 @@
 // transactions and the pool's size over time, so a run shows where throughput went (rounds per
 // second x transactions per round) instead of one figure at the end; and the CPU time each process
 // spent, which on a shared machine says more than wall-clock rates.
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 
 const WATCHED = {
@@ -108,10 +109,11 @@ export function timeline(samples: MetricsSample[]): string[] {
 }
 
 /** CPU seconds (user + system) a process has used so far, from /proc (Linux); 0 if unreadable. */
-export function processCpuSeconds(pid: number | undefined): number {
+export function processCpuSeconds(pid: number | undefined, thread?: number): number {
   if (pid === undefined) return 0;
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const path = thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`;
+    const stat = readFileSync(path, "utf8");
     // Fields after the command name (which may hold spaces), 1-based field 14 = utime, 15 = stime.
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     return (Number(fields[11]) + Number(fields[12])) / 100;
@@ -120,16 +122,62 @@ export function processCpuSeconds(pid: number | undefined): number {
   }
 }
 
+export interface CpuUsed {
+  /** Each node process, all threads. */
+  nodes: number[];
+  /** Each node's main thread (the event loop: consensus, admission, execution, RPC, libp2p). */
+  nodesMain: number[];
+  generator: number;
+}
+
 /** CPU seconds of each node process and of this (load generator) process between start and stop. */
-export function cpuMeter(pids: (number | undefined)[]): () => { nodes: number[]; generator: number } {
-  const nodes0 = pids.map(processCpuSeconds);
+export function cpuMeter(pids: (number | undefined)[]): () => CpuUsed {
+  const nodes0 = pids.map((pid) => processCpuSeconds(pid));
+  const main0 = pids.map((pid) => processCpuSeconds(pid, pid));
   const self0 = process.cpuUsage();
   return () => {
     const self = process.cpuUsage(self0);
     const r2 = (x: number): number => Math.round(x * 100) / 100;
     return {
       nodes: pids.map((pid, i) => r2(processCpuSeconds(pid) - nodes0[i])),
+      nodesMain: pids.map((pid, i) => r2(processCpuSeconds(pid, pid) - main0[i])),
       generator: r2((self.user + self.system) / 1e6),
     };
+  };
+}
+
+/**
+ * Bytes carried by the TCP connections touching `ports` (the nodes' p2p ports) since the meter
+ * started, from `ss -tin` (Linux): both ends of a connection count what they received, so the sum
+ * is the traffic in both directions. Connections closed in between are not counted.
+ */
+export function tcpBytesMeter(ports: number[]): () => number {
+  const read = (): Map<string, number> => {
+    const out = new Map<string, number>();
+    let text = "";
+    try {
+      text = execFileSync("ss", ["-tinH", "state", "established"], { encoding: "utf8" });
+    } catch {
+      return out;
+    }
+    const lines = text.split("\n");
+    const wanted = new Set(ports.map(String));
+    for (let i = 0; i < lines.length - 1; i++) {
+      const cols = lines[i].trim().split(/\s+/);
+      if (cols.length < 4 || lines[i].startsWith("\t") || lines[i].startsWith(" ")) continue;
+      const local = cols[cols.length - 2];
+      const peer = cols[cols.length - 1];
+      const portOf = (a: string): string => a.slice(a.lastIndexOf(":") + 1);
+      if (!wanted.has(portOf(local)) && !wanted.has(portOf(peer))) continue;
+      const m = /bytes_received:(\d+)/.exec(lines[i + 1]);
+      if (m) out.set(`${local} ${peer}`, Number(m[1]));
+    }
+    return out;
+  };
+  const before = read();
+  return () => {
+    let total = 0;
+    for (const [key, bytes] of read()) total += bytes - (before.get(key) ?? 0);
+    return total;
   };
 }

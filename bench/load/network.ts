@@ -38,6 +38,8 @@ export interface RpcNetworkOpts {
   readyTimeoutMs?: number;
   /** Runs node 0 under `--cpu-prof` writing into this directory (written when it exits). */
   profileDir?: string;
+  /** With `profileDir`: every node is profiled, node i into `<profileDir>/node<i>`. */
+  profileAll?: boolean;
 }
 
 export class RpcCallError extends Error {
@@ -88,6 +90,12 @@ async function until<T>(what: string, check: () => Promise<T | undefined>, timeo
   }
 }
 
+function profileDirOf(opts: RpcNetworkOpts, index: number): string | undefined {
+  if (opts.profileDir === undefined) return undefined;
+  if (opts.profileAll) return join(opts.profileDir, `node${index}`);
+  return index === 0 ? opts.profileDir : undefined;
+}
+
 /** Lays out the network, spawns its nodes, and resolves once every node's RPC shows a block > 0. */
 export async function startRpcNetwork(opts: RpcNetworkOpts): Promise<RpcNetwork> {
   const dir = mkdtempSync(join(tmpdir(), "megaseq-e2e-"));
@@ -116,7 +124,7 @@ export async function startRpcNetwork(opts: RpcNetworkOpts): Promise<RpcNetwork>
       logFile,
       logLevel: opts.logLevel ?? "warn",
     };
-    const child = spawnNode(processOpts, { cpuProfileDir: v.index === 0 ? opts.profileDir : undefined });
+    const child = spawnNode(processOpts, { cpuProfileDir: profileDirOf(opts, v.index) });
     return {
       index: v.index,
       rpcUrl: `http://127.0.0.1:${v.rpcPort}`,

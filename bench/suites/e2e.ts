@@ -3,7 +3,11 @@
 // and round trips of realtime_sendRawTransaction (preconfirmation) and eth_sendRawTransactionSync
 // (BFT commit), idle and under load. Sizes: E2E_SENDERS, E2E_PER_SENDER, E2E_PROBES; leader term:
 // E2E_TERM_ROUNDS (default 1);
-// E2E_PROFILE_DIR runs node 0 under --cpu-prof.
+// E2E_PROFILE_DIR runs node 0 under --cpu-prof (E2E_PROFILE_ALL=1: every node, into node<i>/, with
+// the loads' windows in window-<load>.json for bench/load/profile-summary.ts); E2E_NATIVE_ONLY=1
+// skips the ERC-20 load.
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { type Hex, keccak256 } from "viem";
 import type { PrivateKeyAccount } from "viem/accounts";
 import { TOKEN_INITCODE } from "../../src/execution/workloads/contracts.ts";
@@ -17,7 +21,14 @@ import {
   tokenAddressOf,
 } from "../load/accounts.ts";
 import { roundTrips, sendAll, waitCommitted } from "../load/driver.ts";
-import { cpuMeter, type LoadSummary, sampleMetrics, summarize, timeline } from "../load/metrics-sampler.ts";
+import {
+  cpuMeter,
+  type LoadSummary,
+  sampleMetrics,
+  summarize,
+  tcpBytesMeter,
+  timeline,
+} from "../load/metrics-sampler.ts";
 import { logTail, rpcCall, startRpcNetwork } from "../load/network.ts";
 
 const CHAIN_ID = 31_378;
@@ -32,11 +43,15 @@ async function probeTxs(account: PrivateKeyAccount, count: number): Promise<Hex[
 
 const hashes = (txs: Hex[]): Set<string> => new Set(txs.map((t) => keccak256(t).toLowerCase()));
 const round = (x: number): number => Math.round(x * 100) / 100;
+const cpuMsPerTx = (cpuSeconds: number[], txs: number): number =>
+  txs > 0 ? Math.round((cpuSeconds.reduce((a, b) => a + b, 0) * 1e6) / txs) / 1000 : -1;
 
 export async function run(): Promise<BenchResult> {
   const senders = envInt("E2E_SENDERS", 300);
   const perSender = envInt("E2E_PER_SENDER", 10);
   const probes = envInt("E2E_PROBES", 30);
+  const profileDir = process.env.E2E_PROFILE_DIR;
+  const nativeOnly = process.env.E2E_NATIVE_ONLY === "1";
   const native = loadAccounts(senders, 1);
   const tokenSenders = loadAccounts(senders, 2);
   const [deployer] = loadAccounts(1, 3);
@@ -76,8 +91,17 @@ export async function run(): Promise<BenchResult> {
     seed: "e2e-bench",
     baseTimeoutMs: 500,
     leaderTermRounds: envInt("E2E_TERM_ROUNDS", 1),
-    ...(process.env.E2E_PROFILE_DIR ? { profileDir: process.env.E2E_PROFILE_DIR } : {}),
+    ...(profileDir ? { profileDir, profileAll: process.env.E2E_PROFILE_ALL === "1" } : {}),
   });
+  // The load's window on the monotonic clock V8's profiles use (µs), for profile-summary.ts.
+  const markWindow = (load: string, fromUs: bigint, committed: number): void => {
+    if (profileDir === undefined) return;
+    const toUs = process.hrtime.bigint() / 1000n;
+    writeFileSync(
+      join(profileDir, `window-${load}.json`),
+      JSON.stringify({ fromUs: Number(fromUs), toUs: Number(toUs), committed }),
+    );
+  };
   const urls = net.nodes.map((n) => n.rpcUrl);
   let result: BenchResult;
   try {
@@ -106,6 +130,7 @@ export async function run(): Promise<BenchResult> {
     progress(`native load: ${nativeTxs.length} transfers`);
     const from = BigInt(await rpcCall<string>(urls[0], "eth_blockNumber")) + 1n;
     const t0 = Date.now();
+    const t0Us = process.hrtime.bigint() / 1000n;
     let loadDone = false;
     const loadedProbes = Promise.all([
       roundTripsWhile(urls[1], "realtime_sendRawTransaction", probeSets[2], () => loadDone),
@@ -113,12 +138,16 @@ export async function run(): Promise<BenchResult> {
     ]);
     const nativeSampler = sampleMetrics(net.nodes[0].metricsUrl);
     const nativeCpu = cpuMeter(net.nodes.map((n) => n.child.pid));
+    const p2pPorts = net.net.validators.map((v) => v.p2pPort);
+    const nativeBytes = tcpBytesMeter(p2pPorts);
     const sendStats = await sendAll(urls, nativeTxs);
     const sentAt = Date.now();
     const nat = await waitCommitted(urls[0], from, hashes(nativeTxs), 120_000);
     loadDone = true;
+    markWindow("native", t0Us, nat.committed);
     const nativeSamples = await nativeSampler.stop();
     const nativeCpuUsed = nativeCpu();
+    const nativeP2pBytes = nativeBytes();
     progress(`CPU seconds during the native load: ${JSON.stringify(nativeCpuUsed)}`);
     const nativeNode0 = summarize(nativeSamples);
     if (process.env.E2E_TRACE) for (const line of timeline(nativeSamples)) progress(`node 0 ${line}`);
@@ -129,31 +158,55 @@ export async function run(): Promise<BenchResult> {
       `native: sent ${sendStats.sent} (rejected ${sendStats.rejected}${sendStats.firstErrors.length ? `: ${sendStats.firstErrors.join("; ")}` : ""}) in ${sentAt - t0} ms, committed ${nat.committed} in ${Math.round(nativeSeconds * 1000)} ms over ${nat.blocks} blocks`,
     );
 
-    progress(`ERC-20: ${mints.length} mints, then ${transfers.length} transfers`);
-    const mintFrom = BigInt(await rpcCall<string>(urls[0], "eth_blockNumber")) + 1n;
-    await sendAll(urls, mints);
-    await waitCommitted(urls[0], mintFrom, hashes(mints), 120_000);
-    const erc20From = BigInt(await rpcCall<string>(urls[0], "eth_blockNumber")) + 1n;
-    const t1 = Date.now();
-    const ercSampler = sampleMetrics(net.nodes[0].metricsUrl);
-    const ercCpu = cpuMeter(net.nodes.map((n) => n.child.pid));
-    const ercStats = await sendAll(urls, transfers);
-    const erc = await waitCommitted(urls[0], erc20From, hashes(transfers), 120_000);
-    const ercSamples = await ercSampler.stop();
-    const ercCpuUsed = ercCpu();
-    progress(`CPU seconds during the ERC-20 load: ${JSON.stringify(ercCpuUsed)}`);
-    const ercNode0: LoadSummary | undefined = summarize(ercSamples);
-    if (process.env.E2E_TRACE) for (const line of timeline(ercSamples)) progress(`node 0 ${line}`);
-    progress(`node 0 during the ERC-20 load: ${JSON.stringify(ercNode0)}`);
-    const ercSeconds = (erc.at - t1) / 1000;
-    progress(
-      `ERC-20: sent ${ercStats.sent} (rejected ${ercStats.rejected}), committed ${erc.committed} in ${Math.round(ercSeconds * 1000)} ms`,
-    );
+    const ercPhase = nativeOnly ? undefined : await erc20Load();
+    async function erc20Load(): Promise<{
+      stats: Awaited<ReturnType<typeof sendAll>>;
+      committed: number;
+      blocks: number;
+      seconds: number;
+      node0: LoadSummary | undefined;
+      cpu: ReturnType<ReturnType<typeof cpuMeter>>;
+      p2pBytes: number;
+    }> {
+      progress(`ERC-20: ${mints.length} mints, then ${transfers.length} transfers`);
+      const mintFrom = BigInt(await rpcCall<string>(urls[0], "eth_blockNumber")) + 1n;
+      await sendAll(urls, mints);
+      await waitCommitted(urls[0], mintFrom, hashes(mints), 120_000);
+      const erc20From = BigInt(await rpcCall<string>(urls[0], "eth_blockNumber")) + 1n;
+      const t1 = Date.now();
+      const t1Us = process.hrtime.bigint() / 1000n;
+      const ercSampler = sampleMetrics(net.nodes[0].metricsUrl);
+      const ercCpu = cpuMeter(net.nodes.map((n) => n.child.pid));
+      const ercBytes = tcpBytesMeter(p2pPorts);
+      const stats = await sendAll(urls, transfers);
+      const erc = await waitCommitted(urls[0], erc20From, hashes(transfers), 120_000);
+      markWindow("erc20", t1Us, erc.committed);
+      const ercSamples = await ercSampler.stop();
+      const cpu = ercCpu();
+      const p2pBytes = ercBytes();
+      progress(`CPU seconds during the ERC-20 load: ${JSON.stringify(cpu)}`);
+      const node0 = summarize(ercSamples);
+      if (process.env.E2E_TRACE) for (const line of timeline(ercSamples)) progress(`node 0 ${line}`);
+      progress(`node 0 during the ERC-20 load: ${JSON.stringify(node0)}`);
+      const seconds = (erc.at - t1) / 1000;
+      progress(
+        `ERC-20: sent ${stats.sent} (rejected ${stats.rejected}), committed ${erc.committed} in ${Math.round(seconds * 1000)} ms`,
+      );
+      return { stats, committed: erc.committed, blocks: erc.blocks, seconds, node0, cpu, p2pBytes };
+    }
 
     const stat = (ms: number[], p: number): number => (ms.length > 0 ? round(percentile(ms, p)) : -1);
     const metrics: Record<string, number> = {
       committed_tx_per_s: round(nat.committed / nativeSeconds),
-      committed_erc20_tx_per_s: round(erc.committed / ercSeconds),
+      committed_erc20_tx_per_s: ercPhase ? round(ercPhase.committed / ercPhase.seconds) : -1,
+      // CPU the 4 node processes spent during the load, per committed transaction (ms).
+      node_cpu_ms_per_native_tx: cpuMsPerTx(nativeCpuUsed.nodes, nat.committed),
+      node_cpu_ms_per_erc20_tx: ercPhase ? cpuMsPerTx(ercPhase.cpu.nodes, ercPhase.committed) : -1,
+      // The nodes' main threads only (the rest is sender recovery workers, fsync, LevelDB).
+      node_main_cpu_ms_per_native_tx: cpuMsPerTx(nativeCpuUsed.nodesMain, nat.committed),
+      // Bytes between the nodes (p2p, both directions, all links) per committed transaction.
+      p2p_bytes_per_native_tx: Math.round(nativeP2pBytes / Math.max(1, nat.committed)),
+      p2p_bytes_per_erc20_tx: ercPhase ? Math.round(ercPhase.p2pBytes / Math.max(1, ercPhase.committed)) : -1,
       preconf_p50_ms_idle: stat(preconfIdle.ms, 50),
       preconf_p99_ms_idle: stat(preconfIdle.ms, 99),
       commit_p50_ms_idle: stat(commitIdle.ms, 50),
@@ -184,9 +237,9 @@ export async function run(): Promise<BenchResult> {
         senders,
         perSender,
         node0DuringNative: nativeNode0,
-        node0DuringErc20: ercNode0,
+        node0DuringErc20: ercPhase?.node0,
         cpuSecondsNative: nativeCpuUsed,
-        cpuSecondsErc20: ercCpuUsed,
+        cpuSecondsErc20: ercPhase?.cpu,
         native: {
           sendMs: sentAt - t0,
           sent: sendStats.sent,
@@ -194,11 +247,11 @@ export async function run(): Promise<BenchResult> {
           committed: nat.committed,
           blocks: nat.blocks,
         },
-        erc20: {
-          sent: ercStats.sent,
-          rejected: ercStats.rejected,
-          committed: erc.committed,
-          blocks: erc.blocks,
+        erc20: ercPhase && {
+          sent: ercPhase.stats.sent,
+          rejected: ercPhase.stats.rejected,
+          committed: ercPhase.committed,
+          blocks: ercPhase.blocks,
         },
         samples: {
           preconfIdle: preconfIdle.ms.length,

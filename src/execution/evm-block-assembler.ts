@@ -148,14 +148,22 @@ export class EvmBlockAssembler {
     const result = await this.modules.executor.executeBlock(env, mini.txs, this.modules.state);
     const offsetIndex = this.pending.txs.length;
     const offsetGas = this.pending.gas;
-    const included = new Set(result.included);
-    const txs = mini.txs.filter((tx) => included.has(tx.hash));
-    const receipts = result.receipts.map((r, i) => ({
-      ...r,
-      transactionIndex: offsetIndex + i,
-      cumulativeGasUsed: offsetGas + r.cumulativeGasUsed,
-      miniBlock: { sequence: mini.sequence, index: mini.txs.findIndex((t) => t.hash === r.txHash) },
-    }));
+    // Position of each tx in the mini-block (a Map: a search per receipt was quadratic).
+    const position = new Map<Hex, number>();
+    for (let i = mini.txs.length - 1; i >= 0; i--) position.set(mini.txs[i].hash, i);
+    const txs: ExecTx[] = [];
+    const receipts: Receipt[] = [];
+    for (let i = 0; i < result.receipts.length; i++) {
+      const r = result.receipts[i];
+      const index = position.get(r.txHash) ?? -1;
+      if (index >= 0) txs.push(mini.txs[index]);
+      receipts.push({
+        ...r,
+        transactionIndex: offsetIndex + i,
+        cumulativeGasUsed: offsetGas + r.cumulativeGasUsed,
+        miniBlock: { sequence: mini.sequence, index },
+      });
+    }
     this.pending.txs.push(...txs);
     this.pending.receipts.push(...receipts);
     this.pending.miniBlocks.push(mini.sequence);
