@@ -36,7 +36,7 @@ import type { Genesis } from "./genesis.ts";
 import { type Log, silentLogger } from "./logger.ts";
 import { NodeChain } from "./node-chain.ts";
 import { SafetyFile } from "./safety-file.ts";
-import { TxForwarder } from "./tx-forward.ts";
+import { leaderFirst, TxForwarder } from "./tx-forward.ts";
 import { TxGossip } from "./tx-gossip.ts";
 
 /** The safety record inside a data dir (binary, two checksummed slots: see SafetyFile). */
@@ -373,7 +373,13 @@ export class ValidatorNode {
 
     this.txForward = new TxForwarder(
       { chainId: genesis.json.chainId },
-      { libp2p: () => p2p.libp2p, chain, peers: () => p2p.peers(), log: this.log },
+      {
+        libp2p: () => p2p.libp2p,
+        chain,
+        // The current leader first: it executes the tx on arrival.
+        peers: () => leaderFirst(p2p.peers(), this.validatorPeers.get(core.status().leader)),
+        log: this.log,
+      },
     );
     await this.txForward.start();
 
@@ -508,6 +514,7 @@ export class ValidatorNode {
     this.host?.stop();
     await this.epochs?.stop();
     this.txGossip?.stop();
+    this.txForward?.stop();
     await this.rpcServer?.stop();
     await this.metricsServer?.stop();
     await this.p2p?.stop();

@@ -261,8 +261,11 @@ export interface RpcBackend {
   /** The gas limit to use: enough for the call to succeed, or a revert/error result. */
   estimateGas(request: CallRequest, block: bigint, overrides?: StateOverrides): Promise<CallResult>;
 
-  /** Admits a signed tx (forwarding it as needed) or throws TxRejectedError. */
-  submitTransaction(raw: Uint8Array): Promise<SubmittedTransaction>;
+  /**
+   * Admits a signed tx (forwarding it as needed) or throws TxRejectedError. `urgent`: a client
+   * waits on it (realtime_ / eth_sendRawTransactionSync): decode it now rather than batched.
+   */
+  submitTransaction(raw: Uint8Array, opts?: { urgent?: boolean }): Promise<SubmittedTransaction>;
 
   gasPrice(): Promise<bigint>;
   maxPriorityFeePerGas(): Promise<bigint>;

@@ -2,6 +2,7 @@ import type { ReceiptData, SubmittedTransaction } from "../backend.ts";
 import { expectedNonceOf, RpcError, TxRejectedError } from "../errors.ts";
 import { formatReceipt, type Json } from "../format.ts";
 import { hexToBytes, toQuantity } from "../hex.ts";
+import { hop, hopRaw, hopTraceEnabled } from "../hop-trace.ts";
 import { defineMethod, optionalParam, param } from "../method.ts";
 import { data, quantityOrNumber } from "../params.ts";
 import type { MethodDeps, MethodGroup } from "./deps.ts";
@@ -18,15 +19,18 @@ export function sendMethods(deps: MethodDeps): MethodGroup {
   const rawTx = param("transaction", data);
   const timeout = optionalParam("timeoutMs", quantityOrNumber);
 
-  async function submit(raw: `0x${string}`, nonceGapCode: boolean): Promise<SubmittedTransaction> {
+  /** `waits`: realtime_ / Sync calls, whose client waits for a receipt (nonce gaps get code 5). */
+  async function submit(raw: `0x${string}`, waits: boolean): Promise<SubmittedTransaction> {
     if ((raw.length - 2) / 2 > limits.maxTxBytes) throw new TxRejectedError("OVERSIZED");
     if (raw.length <= 2)
       throw new RpcError("INVALID_PARAMS", "invalid argument 0 (transaction): empty transaction");
     try {
-      return await backend.submitTransaction(hexToBytes(raw));
+      const bytes = hexToBytes(raw);
+      if (hopTraceEnabled) hopRaw(bytes, "rpc.in");
+      return await backend.submitTransaction(bytes, { urgent: waits });
     } catch (error) {
       const expected = expectedNonceOf(error);
-      if (nonceGapCode && expected !== null) {
+      if (waits && expected !== null) {
         throw new RpcError(
           "SYNC_NONCE_GAP",
           "nonce too high: the transaction cannot execute until the nonce gap is filled",
@@ -57,6 +61,7 @@ export function sendMethods(deps: MethodDeps): MethodGroup {
           tx.hash,
         );
       }
+      if (hopTraceEnabled) hop(tx.hash, `rpc.receipt.${what}`);
       return formatReceipt(outcome);
     } finally {
       clearTimeout(timer);
@@ -68,10 +73,12 @@ export function sendMethods(deps: MethodDeps): MethodGroup {
     eth_sendRawTransaction: defineMethod([rawTx], async ([raw]) => (await submit(raw, false)).hash),
     realtime_sendRawTransaction: defineMethod([rawTx, timeout], async ([raw, ms]) => {
       const tx = await submit(raw, true);
+      if (hopTraceEnabled) hop(tx.hash, "rpc.admitted");
       return waitFor(tx, tx.preconfirmed(), ms, "preconfirmed");
     }),
     eth_sendRawTransactionSync: defineMethod([rawTx, timeout], async ([raw, ms]) => {
       const tx = await submit(raw, true);
+      if (hopTraceEnabled) hop(tx.hash, "rpc.admitted");
       return waitFor(tx, tx.committed(), ms, "committed");
     }),
   };
