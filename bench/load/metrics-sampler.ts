@@ -3,7 +3,7 @@
 // second x transactions per round) instead of one figure at the end; and the CPU time each process
 // spent, which on a shared machine says more than wall-clock rates.
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 
 const WATCHED = {
   round: "megaseq_consensus_round",
@@ -127,20 +127,53 @@ export interface CpuUsed {
   nodes: number[];
   /** Each node's main thread (the event loop: consensus, admission, execution, RPC, libp2p). */
   nodesMain: number[];
+  /** All nodes' threads other than the main one, by thread name (workers, libuv pool, GC). */
+  otherThreads: Record<string, number>;
   generator: number;
+}
+
+/** CPU seconds of every thread of a process but the main one, by thread id: [name, seconds]. */
+function threadCpu(pid: number | undefined): Map<string, [string, number]> {
+  const out = new Map<string, [string, number]>();
+  if (pid === undefined) return out;
+  let tids: string[] = [];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    if (tid === String(pid)) continue;
+    try {
+      const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, "utf8").trim();
+      out.set(tid, [name, processCpuSeconds(pid, Number(tid))]);
+    } catch {
+      // The thread ended.
+    }
+  }
+  return out;
 }
 
 /** CPU seconds of each node process and of this (load generator) process between start and stop. */
 export function cpuMeter(pids: (number | undefined)[]): () => CpuUsed {
   const nodes0 = pids.map((pid) => processCpuSeconds(pid));
   const main0 = pids.map((pid) => processCpuSeconds(pid, pid));
+  const threads0 = pids.map(threadCpu);
   const self0 = process.cpuUsage();
   return () => {
     const self = process.cpuUsage(self0);
     const r2 = (x: number): number => Math.round(x * 100) / 100;
+    const otherThreads: Record<string, number> = {};
+    pids.forEach((pid, i) => {
+      for (const [tid, [name, seconds]] of threadCpu(pid)) {
+        const used = seconds - (threads0[i].get(tid)?.[1] ?? 0);
+        otherThreads[name] = r2((otherThreads[name] ?? 0) + used);
+      }
+    });
     return {
       nodes: pids.map((pid, i) => r2(processCpuSeconds(pid) - nodes0[i])),
       nodesMain: pids.map((pid, i) => r2(processCpuSeconds(pid, pid) - main0[i])),
+      otherThreads,
       generator: r2((self.user + self.system) / 1e6),
     };
   };

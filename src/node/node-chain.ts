@@ -189,6 +189,7 @@ export class NodeChain implements RpcBackend {
   private offers: ExecTx[] = [];
   private readonly urgentOffers: ExecTx[] = [];
   private offersScheduled = false;
+  private leadingCache: boolean | undefined;
   /** The proposal being built: its timestamp and proposer, for a mini-block opened by the build. */
   private building: { timestampUs: bigint; proposerIndex: number } | undefined;
 
@@ -280,10 +281,26 @@ export class NodeChain implements RpcBackend {
     }
     this.remember(tx);
     this.modules.metrics?.mempool.size.set(this.mempool.size);
-    if (this.modules.leader?.leading()) {
+    if (this.leadingNow()) {
       this.offers.push(tx);
       this.scheduleOffers();
     }
+  }
+
+  /**
+   * Whether this node leads the current round, asked once per event-loop turn: the consensus
+   * core computes the leader (reputation window) on every call, and admission asks per
+   * transaction. A stale answer costs nothing: the build takes what arrivals missed from the
+   * pool, and the arrival queue checks again before it executes.
+   */
+  private leadingNow(): boolean {
+    if (this.leadingCache === undefined) {
+      this.leadingCache = this.modules.leader?.leading() ?? false;
+      setImmediate(() => {
+        this.leadingCache = undefined;
+      });
+    }
+    return this.leadingCache;
   }
 
   /**
