@@ -125,6 +125,11 @@ export class ConsensusCore {
   private ackedSeq = 0;
   /** The round this node reserved for its next proposal, and the persist that made that durable. */
   private reservation: { round: number; seq: number } | null = null;
+  /**
+   * This node's vote for the block it will lead on top of, while its safety write is in flight:
+   * the vote collector verifies the others' votes for that block ahead of it (see VoteCollector).
+   */
+  private ownVotePending: { round: number; rootHex: string } | null = null;
   private held: HeldRelease[] = [];
   private readonly drops: Partial<Record<DropReason, number>> = {};
   private out: Effect[] = [];
@@ -687,6 +692,7 @@ export class ConsensusCore {
     this.pendingProposals.clear();
     this.lastProposedRound = 0;
     this.reservation = null;
+    this.ownVotePending = null;
     this.payloadRequestedRound = 0;
     this.timeoutSentRound = 0;
     this.fetchInFlight = null;
@@ -943,10 +949,14 @@ export class ConsensusCore {
       // (see propose). A leader voting for its own block (a term of K > 1) keeps the old path.
       proposalReservedRound: reserve ? h.round + 1 : this.safety.proposalReservedRound,
     };
+    const ownVote = nextLeader === this.self ? { round: h.round, rootHex: toHex(node.summary.root) } : null;
+    if (ownVote !== null) this.ownVotePending = ownVote;
     const seq = this.persist(next, () => {
       emitBefore();
-      if (nextLeader === this.self) this.onVote(signed, this.self, true, "message");
-      else this.out.push({ type: "sendTo", to: nextLeader, message: { kind: "vote", vote: signed } });
+      if (ownVote !== null) {
+        if (this.ownVotePending === ownVote) this.ownVotePending = null;
+        this.onVote(signed, this.self as number, true, "message");
+      } else this.out.push({ type: "sendTo", to: nextLeader, message: { kind: "vote", vote: signed } });
     });
     if (reserve) this.reservation = { round: h.round + 1, seq };
   }
@@ -1056,7 +1066,16 @@ export class ConsensusCore {
       this.drop("bad_signature", input, from, "earlier forged vote evicted");
       verified = true;
     }
-    const outcome = this.votes.add(this.committee, sv, verified);
+    const own = this.ownVotePending;
+    const pendingPower =
+      own !== null &&
+      this.self !== null &&
+      sv.signerIndex !== this.self &&
+      own.round === v.round &&
+      own.rootHex === toHex(v.blockRoot)
+        ? this.committee.validators[this.self].votingPower
+        : 0n;
+    const outcome = this.votes.add(this.committee, sv, verified, pendingPower);
     for (const bad of outcome.badSigners) {
       this.voteSeen.forget(bad, v.round);
       this.drop("bad_signature", input, bad === sv.signerIndex ? from : null, `vote of ${bad}`);
