@@ -9,6 +9,12 @@ import { type BenchResult, progress } from "../harness.ts";
 
 const VALIDATORS = 4;
 const MEASURE_S = Number(process.env.DEVNET_BENCH_SECONDS ?? 20);
+/**
+ * Seconds between the first commits and the measurement: V8 is still compiling the hot paths of
+ * a freshly started node (~10% of its CPU in the first seconds), and the figures are about a
+ * running network.
+ */
+const WARMUP_S = Number(process.env.DEVNET_WARMUP_SECONDS ?? 10);
 const HISTOGRAM = "megaseq_consensus_commit_latency_seconds";
 /** Set: node 0 runs under V8's CPU profiler, the profile lands here when it exits. */
 const PROFILE_DIR = process.env.DEVNET_PROFILE_DIR;
@@ -103,6 +109,8 @@ export async function run(): Promise<BenchResult> {
         throw new Error(`nodes did not commit in time (heights ${heights.join(",")})`);
       await new Promise((r) => setTimeout(r, 500));
     }
+    progress(`warming up for ${WARMUP_S} s`);
+    await new Promise((r) => setTimeout(r, WARMUP_S * 1000));
     progress(`measuring for ${MEASURE_S} s`);
     const before = await snapshot(urls);
     const start = performance.now();
@@ -137,6 +145,7 @@ export async function run(): Promise<BenchResult> {
       details: {
         validators: VALIDATORS,
         measuredSeconds: seconds,
+        warmupSeconds: WARMUP_S,
         perNodeBlocksPerS: perNode,
         latencySource: "per-node histogram megaseq_consensus_commit_latency_seconds, interpolated in buckets",
       },

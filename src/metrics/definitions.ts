@@ -16,8 +16,12 @@ export interface MegaseqMetrics {
   rpc: ReturnType<typeof rpcMetrics>;
 }
 
-// Consensus latencies are milliseconds-scale (target p50 < 30 ms), so the buckets start at 1 ms.
-const LATENCY_BUCKETS_S = [0.001, 0.0025, 0.005, 0.01, 0.02, 0.03, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+// Consensus latencies are milliseconds-scale (target p50 < 30 ms): the buckets start at 1 ms and
+// are 5 ms apart between 10 and 50 ms, so a percentile read from them is within a few ms.
+const LATENCY_BUCKETS_S = [
+  0.001, 0.0025, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.025, 0.03, 0.035, 0.04, 0.045, 0.05, 0.06, 0.075, 0.1,
+  0.15, 0.25, 0.5, 1, 2.5, 5, 10,
+];
 const FAST_BUCKETS_S = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
 const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024];
 
