@@ -357,12 +357,13 @@ export class ValidatorNode {
     this.host = host;
     host.attach();
     const txGossip = new TxGossip(
-      { flushMs: 5, maxBatchBytes: 256 * 1024 },
+      { flushMs: 5, maxBatchBytes: 256 * 1024, chainId: genesis.json.chainId },
       { p2p, admitBatch: (raws) => chain.admitRaws(raws), log: this.log },
     );
     this.txGossip = txGossip;
     txGossip.attach();
     await p2p.start();
+    await txGossip.start();
     if (selfPeer !== undefined && p2p.peerId !== selfPeer) {
       // Genesis peer ids only route direct votes; others reach this validator through gossip.
       this.log.warn(
