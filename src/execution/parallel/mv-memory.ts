@@ -36,11 +36,6 @@ function remove<T>(versions: Version<T>[] | undefined, index: number): void {
  * have is reported missing; main supplies it and the transaction runs again.
  */
 export class WorkerMemory {
-  /**
-   * The main thread's memory reads committed values straight from the real state (which holds
-   * every committed transaction), so it never misses; a worker's reads its base cache.
-   */
-  private readonly fallback: StateReader | undefined;
   // Base cache (persists across blocks; refreshed with each block's changes).
   private readonly baseAccounts = new Map<Hex, AccountData | null>();
   private readonly baseSlots = new Map<string, bigint>();
@@ -55,10 +50,6 @@ export class WorkerMemory {
   private slotKeysByAddress = new Map<Hex, Set<string>>();
   private cleared = new Map<Hex, Version<true>[]>();
   private writtenBy = new Map<number, WriteSet>();
-
-  constructor(fallback?: StateReader) {
-    this.fallback = fallback;
-  }
 
   resetCache(): void {
     this.baseAccounts.clear();
@@ -148,15 +139,6 @@ export class WorkerMemory {
     for (const [hash, code] of writes.code) this.code.set(hash, code);
   }
 
-  /** Code by hash; from the real state when it holds that very code (main thread's memory). */
-  codeFor(address: Hex, codeHash: Hex): Uint8Array | undefined {
-    const code = this.code.get(codeHash);
-    if (code !== undefined || this.fallback === undefined) return code;
-    return this.fallback.getAccount(address)?.codeHash === codeHash
-      ? this.fallback.getCode(address)
-      : undefined;
-  }
-
   /** A whole-state dump did not have this account: it has no storage either. */
   private knownAbsent(address: Hex): boolean {
     return this.completeAccounts && !this.baseAccounts.has(address);
@@ -170,7 +152,6 @@ export class WorkerMemory {
   account(address: Hex, index: number): AccountData | null | undefined {
     const v = below(this.accounts.get(address), index);
     if (v !== undefined) return v.value;
-    if (this.fallback !== undefined) return this.fallback.getAccount(address) ?? null;
     const base = this.baseAccounts.get(address);
     return base === undefined && this.completeAccounts ? null : base;
   }
@@ -181,7 +162,6 @@ export class WorkerMemory {
     const wiped = below(this.cleared.get(address), index);
     if (written !== undefined && (wiped === undefined || written.index >= wiped.index)) return written.value;
     if (wiped !== undefined) return 0n;
-    if (this.fallback !== undefined) return this.fallback.getStorage(address, slot);
     const base = this.baseSlots.get(key);
     return base === undefined && (this.completeStorage.has(address) || this.knownAbsent(address)) ? 0n : base;
   }
@@ -202,7 +182,6 @@ export class WorkerMemory {
       }
     }
     if (wiped !== undefined) return false;
-    if (this.fallback !== undefined) return this.fallback.hasStorage?.(address) ?? false;
     if (this.knownAbsent(address)) return false;
     // An approximation when this block zeroed slots: validation on main catches a wrong answer.
     return this.baseHasStorage.get(address);
@@ -244,7 +223,7 @@ export class MemoryReader implements StateReader {
   getCode(address: Hex): Uint8Array {
     const account = this.getAccount(address);
     if (account === undefined || account.codeHash === KECCAK_EMPTY) return EMPTY;
-    const code = this.memory.codeFor(address, account.codeHash);
+    const code = this.memory.code.get(account.codeHash);
     if (code === undefined) {
       this.missing_().code.push(address);
       return EMPTY;

@@ -16,11 +16,10 @@ import type {
   MiniBlockRef,
   Receipt,
   StateChangeSet,
+  StateWriter,
 } from "../types.ts";
 import { KECCAK_EMPTY } from "../types.ts";
-import { executeOne } from "./execute-one.ts";
 import { creditFeeLazily } from "./lazy-fees.ts";
-import { WorkerMemory } from "./mv-memory.ts";
 import {
   type CacheFill,
   emptyFill,
@@ -31,8 +30,8 @@ import {
 } from "./protocol.ts";
 import { replayOps, replayWrites } from "./recording-state.ts";
 import { dumpState } from "./state-dump.ts";
-import { ExactTrackingReader } from "./tracking-reader.ts";
 import { readsStillHold } from "./validate.ts";
+import { WriteLog } from "./write-log.ts";
 
 export interface ParallelExecutorOpts {
   /**
@@ -41,9 +40,10 @@ export interface ParallelExecutorOpts {
    */
   workers?: number;
   /**
-   * The main thread executes transactions too whenever the next one to commit is still on a
-   * worker, instead of only scheduling and committing (default true). With 2 cores, main + 1
-   * worker keeps both busy without a third isolate competing for them.
+   * The main thread executes a share of the block itself (default true): it runs the
+   * transactions at the commit point directly on the state, as the sequential executor does,
+   * while the workers speculate on the batches right after them; then it validates and commits
+   * those. With 2 cores, main + 1 worker keeps both busy without a third isolate competing.
    */
   mainLane?: boolean;
   /** Transactions per worker message (default: about a quarter of a worker's share, 4..64). */
@@ -51,8 +51,8 @@ export interface ParallelExecutorOpts {
   /** Blocks with fewer transactions run on the sequential executor (default 16). */
   minParallelTxs?: number;
   /**
-   * Abort ratio (re-executions / commits) above which the block finishes sequentially on the
-   * main thread, once at least 16 transactions committed (default 0.5). 1 disables the fallback.
+   * Abort ratio (re-executions / speculative results checked) above which the block finishes
+   * sequentially on the main thread, once 16 results were checked (default 0.5). 1 disables it.
    */
   fallbackAbortRatio?: number;
   /**
@@ -66,7 +66,7 @@ export interface ParallelStats {
   txs: number;
   /** Committed from a worker's speculative execution, after validation. */
   fromWorkers: number;
-  /** Executed speculatively by the main thread's lane (committed after validation, or re-executed). */
+  /** Executed directly on the state by the main thread as its share (re-executions not counted). */
   ranOnMain: number;
   /** Executed again on the main thread (failed validation, missing values, or fallback). */
   reExecuted: number;
@@ -127,8 +127,14 @@ export class ParallelExecutor implements BlockExecutor {
   private replicaComplete = false;
   private contended = false;
   private sequentialSinceFallback = 0;
-  /** Shared with the workers: [0] = a block id whose remaining speculative work is cancelled. */
-  readonly cancel = new Int32Array(new SharedArrayBuffer(4));
+  /**
+   * Shared with the workers: [0] = a block id whose remaining speculative work is cancelled;
+   * [1] = results messages posted by all workers, so that the main thread, busy executing its
+   * share, turns to its event loop only when results are waiting.
+   */
+  readonly signals = new Int32Array(new SharedArrayBuffer(8));
+  /** Results messages received from all workers. */
+  received = 0;
   private onMessage: ((slot: WorkerSlot, msg: FromWorker) => void) | undefined;
   private onError: ((err: Error) => void) | undefined;
   lastStats: ParallelStats | undefined;
@@ -158,7 +164,10 @@ export class ParallelExecutor implements BlockExecutor {
             worker.once("error", rejectStart);
             worker.on("message", (msg: FromWorker) => {
               if (msg.type === "ready") resolve(slot);
-              else this.onMessage?.(slot, msg);
+              else {
+                if (msg.type === "results") this.received++;
+                this.onMessage?.(slot, msg);
+              }
             });
             worker.on("error", (err) => this.onError?.(err));
           }),
@@ -323,8 +332,10 @@ class BlockRun {
   private readonly retried: boolean[];
   private readonly retry: number[] = [];
   private readonly batchSize: number;
-  /** The main lane's multi-version view: every known result's writes over the real state. */
-  private readonly mainMemory: WorkerMemory | undefined;
+  /** Who runs each transaction: 0 = not handed out yet, 1 = the main thread, 2 = a worker. */
+  private readonly owner: Uint8Array;
+  /** Transactions reserved for the main thread ahead of each worker batch (main lane only). */
+  private readonly mainShare: number;
   private nextIndex = 0;
   private batchesSent = 0;
   private commitIndex = 0;
@@ -363,11 +374,12 @@ class BlockRun {
     this.retried = new Array(txs.length).fill(false);
     const lanes = slots.length + (exec.options.mainLane ? 1 : 0);
     const perWorker = Math.ceil(txs.length / lanes);
-    // With the main lane, what runs ahead of the commit point is about two batches per worker:
+    // With the main lane a worker's batch is speculated while main runs the share before it:
     // small batches keep that window (and so conflicts) small.
     const cap = exec.options.mainLane ? 16 : 64;
     this.batchSize = exec.options.batchSize ?? Math.max(4, Math.min(cap, Math.ceil(perWorker / 4)));
-    this.mainMemory = exec.options.mainLane ? new WorkerMemory(state) : undefined;
+    this.mainShare = exec.options.mainLane ? this.batchSize : 0;
+    this.owner = new Uint8Array(txs.length);
     this.stats = {
       txs: txs.length,
       fromWorkers: 0,
@@ -439,7 +451,7 @@ class BlockRun {
       txs: this.txs.map(withoutRaw),
       resetCache: reset,
       fill,
-      cancel: this.exec.cancel,
+      signals: this.exec.signals,
     };
     for (const slot of this.slots) {
       slot.fill = emptyFill();
@@ -459,9 +471,17 @@ class BlockRun {
       if (index >= this.commitIndex && this.results[index] === undefined && !this.inFlight[index])
         batch.push(index);
     }
+    // Main lane: the share just before the batch is main's, run directly while the batch runs.
+    for (let k = 0; k < this.mainShare && this.nextIndex < this.txs.length; k++) {
+      if (this.owner[this.nextIndex] === 0) this.owner[this.nextIndex] = 1;
+      this.nextIndex++;
+    }
     while (batch.length < size && this.nextIndex < this.txs.length) {
       const index = this.nextIndex++;
-      if (index >= this.commitIndex) batch.push(index);
+      if (index >= this.commitIndex && this.owner[index] === 0) {
+        this.owner[index] = 2;
+        batch.push(index);
+      }
     }
     return batch;
   }
@@ -523,25 +543,11 @@ class BlockRun {
 
   private forward(index: number, writes: WriteSet, except: WorkerSlot | undefined): void {
     for (const slot of this.slots) if (slot !== except) slot.mv.push({ index, writes });
-    this.mainMemory?.write(index, writes);
   }
 
-  /** The next transaction for the main lane: a worker's retry, else the next not handed out. */
-  private takeOwn(): number | undefined {
-    while (this.retry.length > 0) {
-      const index = this.retry.shift()!;
-      if (index >= this.commitIndex && this.results[index] === undefined && !this.inFlight[index])
-        return index;
-    }
-    return this.nextIndex < this.txs.length ? this.nextIndex++ : undefined;
-  }
-
-  /** Main lane: one speculative execution over the known results' writes and the real state. */
-  private async runOwn(index: number, memory: WorkerMemory): Promise<void> {
-    this.stats.ranOnMain++;
-    const result = await executeOne(this.envelope, this.env, this.txs[index], index, memory.readerFor(index));
-    this.results[index] = result;
-    if (result.error === undefined) this.forward(index, result.writes, undefined);
+  /** Whether a worker posted results this thread has not received yet. */
+  private resultsWaiting(): boolean {
+    return Atomics.load(this.exec.signals, 1) > this.exec.received;
   }
 
   private async pump(): Promise<void> {
@@ -550,46 +556,35 @@ class BlockRun {
     try {
       while (this.commitIndex < this.txs.length) {
         const index = this.commitIndex;
-        let result = this.results[index];
-        if (result === undefined && this.inFlight[index] && !this.fellBack) {
-          // The next to commit is on a worker: run one ourselves meanwhile, then let the
-          // workers' messages in; with nothing left to run, wait for them.
-          const own = this.mainMemory === undefined ? undefined : this.takeOwn();
-          if (own === undefined) break;
-          await this.runOwn(own, this.mainMemory!);
-          await new Promise<void>((resolve) => setImmediate(resolve));
-          if (this.done === undefined) return;
-          continue;
-        }
+        const result = this.results[index];
+        if (result === undefined && this.inFlight[index] && !this.fellBack) break; // on a worker
         const usable =
           result !== undefined &&
           result.error === undefined &&
           result.missing === undefined &&
           readsStillHold(result.reads, this.state);
-        if (this.fellBack && !usable) {
-          // Heavy contention: the plain sequential path, with no recording or replay overhead.
-          await this.commitSequential(index);
-          this.stats.sequentialTail++;
-          this.commitIndex++;
-          continue;
-        }
-        if (!usable || result === undefined) {
-          if (result !== undefined) this.stats.reExecuted++;
-          result = await executeOne(
-            this.envelope,
-            this.env,
-            this.txs[index],
-            index,
-            new ExactTrackingReader(this.state),
-          );
-          if (result.error !== undefined) throw new Error(`transaction ${index} failed: ${result.error}`);
-          this.forward(index, result.writes, undefined);
-        } else {
+        if (usable) {
           this.stats.fromWorkers++;
+          this.commit(index, result);
+        } else {
+          // Main's share, a conflict, a worker's miss, or the tail after a fallback: run it
+          // directly on the state, which now holds exactly the transactions before it.
+          if (this.fellBack) this.stats.sequentialTail++;
+          else if (result !== undefined) this.stats.reExecuted++;
+          else this.stats.ranOnMain++;
+          if (this.owner[index] === 0) {
+            this.owner[index] = 1;
+            if (this.nextIndex <= index) this.nextIndex = index + 1;
+          }
+          await this.commitDirect(index);
         }
-        this.commit(index, result);
         this.commitIndex++;
         this.maybeFallBack();
+        // Busy with our share: let waiting worker results in (each one dispatches the next batch).
+        if (this.resultsWaiting()) {
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          if (this.done === undefined) return;
+        }
       }
       if (this.commitIndex === this.txs.length) this.finish();
       else this.dispatch();
@@ -600,24 +595,37 @@ class BlockRun {
     }
   }
 
+  /**
+   * Runs transaction `index` on the state as the sequential executor does (fee credited inline)
+   * and, unless the block fell back, hands its final values to the workers' memories, replacing
+   * whatever an invalid speculative result of it had put there.
+   */
+  private async commitDirect(index: number): Promise<void> {
+    if (this.fellBack) return this.commitSequential(index, this.state);
+    const log = new WriteLog(this.state);
+    await this.commitSequential(index, log);
+    this.forward(index, log.writeSet(), undefined);
+  }
+
   private maybeFallBack(): void {
     if (this.fellBack) return;
-    const committed = this.commitIndex;
-    if (committed >= 16 && this.stats.reExecuted > committed * this.exec.options.fallbackAbortRatio) {
+    // Judged on the speculative results checked so far (main's own share never conflicts).
+    const checked = this.stats.fromWorkers + this.stats.reExecuted;
+    if (checked >= 16 && this.stats.reExecuted > checked * this.exec.options.fallbackAbortRatio) {
       this.fellBack = true;
       this.stats.fellBack = true;
       // Workers drop the rest of their batches for this block.
-      Atomics.store(this.exec.cancel, 0, this.blockId);
+      Atomics.store(this.exec.signals, 0, this.blockId);
     }
   }
 
   /** Exactly what the sequential executor does for one transaction (fee credited inline). */
-  private async commitSequential(index: number): Promise<void> {
+  private async commitSequential(index: number, state: StateWriter): Promise<void> {
     const tx = this.txs[index];
     try {
       if (this.gasUsed + tx.gasLimit > this.env.gasLimit)
         throw reject("BLOCK_GAS_EXHAUSTED", { gasUsed: this.gasUsed });
-      const outcome = await this.envelope.execute(this.env, tx, this.state);
+      const outcome = await this.envelope.execute(this.env, tx, state);
       this.gasUsed += outcome.gasUsed;
       this.burned += outcome.burned;
       this.priorityFees += outcome.priorityFee;

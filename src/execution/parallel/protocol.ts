@@ -85,8 +85,11 @@ export type ToWorker =
       txs: ExecTx[];
       resetCache: boolean;
       fill: CacheFill;
-      /** Int32Array over a SharedArrayBuffer: [0] = id of a block whose remaining work is cancelled. */
-      cancel: Int32Array;
+      /**
+       * Int32Array over a SharedArrayBuffer: [0] = id of a block whose remaining work is
+       * cancelled; [1] = results messages posted (each worker adds 1 before posting).
+       */
+      signals: Int32Array;
     }
   | {
       type: "run";

@@ -12,7 +12,9 @@ if (port === null) throw new Error("parallel executor worker started outside wor
 
 const envelopes = new Map<string, TxEnvelope>();
 const memory = new WorkerMemory();
-let block: { id: number; env: BlockEnv; txs: ExecTx[]; envelope: TxEnvelope; cancel: Int32Array } | undefined;
+let block:
+  | { id: number; env: BlockEnv; txs: ExecTx[]; envelope: TxEnvelope; signals: Int32Array }
+  | undefined;
 
 async function envelopeFor(chainId: bigint, fork: Fork): Promise<TxEnvelope> {
   const key = `${chainId}:${fork}`;
@@ -37,7 +39,7 @@ async function handle(msg: ToWorker): Promise<void> {
       env,
       txs: msg.txs,
       envelope: await envelopeFor(env.chainId, env.fork),
-      cancel: msg.cancel,
+      signals: msg.signals,
     };
     return;
   }
@@ -47,7 +49,7 @@ async function handle(msg: ToWorker): Promise<void> {
   const results: SpecResult[] = [];
   for (const index of msg.indices) {
     // main fell back to sequential for this block: the rest of the batch is wasted work.
-    if (Atomics.load(block.cancel, 0) === block.id) break;
+    if (Atomics.load(block.signals, 0) === block.id) break;
     const result = await executeOne(
       block.envelope,
       block.env,
@@ -59,6 +61,7 @@ async function handle(msg: ToWorker): Promise<void> {
     results.push(result);
   }
   const reply: FromWorker = { type: "results", blockId: msg.blockId, results };
+  Atomics.add(block.signals, 1, 1);
   port!.postMessage(reply);
 }
 

@@ -86,8 +86,7 @@ describe.each([
     expect(totals.reExecuted).toBeGreaterThan(0);
     // ...and the heavy-contention fallback to the sequential path.
     expect(totals.fellBack).toBeGreaterThan(0);
-    // The main thread's lane took a share exactly when it is on.
+    // With the main lane on, the main thread ran its share of the blocks directly.
     if (mainLane) expect(totals.ranOnMain).toBeGreaterThan(0);
-    else expect(totals.ranOnMain).toBe(0);
   });
 });
