@@ -19,10 +19,12 @@ import type {
   StateWriter,
 } from "../types.ts";
 import { KECCAK_EMPTY } from "../types.ts";
+import { decodeResult, encodeWrites } from "./codec.ts";
 import { creditFeeLazily } from "./lazy-fees.ts";
 import {
   type CacheFill,
   emptyFill,
+  type ForwardedWrites,
   type FromWorker,
   type SpecResult,
   type ToWorker,
@@ -85,7 +87,7 @@ interface WorkerSlot {
   worker: Worker;
   inflight: number;
   fill: CacheFill;
-  mv: { index: number; writes: WriteSet }[];
+  mv: ForwardedWrites[];
 }
 
 function mergeFill(into: CacheFill, from: CacheFill): void {
@@ -505,7 +507,8 @@ class BlockRun {
   private onResults(from: WorkerSlot, msg: FromWorker): void {
     if (msg.type !== "results" || msg.blockId !== this.blockId) return;
     from.inflight--;
-    for (const result of msg.results) {
+    for (const item of msg.results) {
+      const result = typeof item === "string" ? decodeResult(item) : item;
       const index = result.index;
       this.inFlight[index] = false;
       if (index < this.commitIndex) continue;
@@ -542,7 +545,12 @@ class BlockRun {
   }
 
   private forward(index: number, writes: WriteSet, except: WorkerSlot | undefined): void {
-    for (const slot of this.slots) if (slot !== except) slot.mv.push({ index, writes });
+    if (this.slots.length === 1 && this.slots[0] === except) return;
+    const forwarded: ForwardedWrites = {
+      index,
+      writes: writes.code.length === 0 ? encodeWrites(writes) : writes,
+    };
+    for (const slot of this.slots) if (slot !== except) slot.mv.push(forwarded);
   }
 
   /** Whether a worker posted results this thread has not received yet. */

@@ -96,10 +96,19 @@ export type ToWorker =
       blockId: number;
       indices: number[];
       fill: CacheFill;
-      mv: { index: number; writes: WriteSet }[];
+      mv: ForwardedWrites[];
     };
 
-export type FromWorker = { type: "results"; blockId: number; results: SpecResult[] } | { type: "ready" };
+/** Another thread's writes for a worker's memory: `writes` as `encodeWrites` text when it has no code. */
+export interface ForwardedWrites {
+  index: number;
+  writes: WriteSet | string;
+}
+
+/** Results as `encodeResult` text when `encodable`, else the objects themselves. */
+export type FromWorker =
+  | { type: "results"; blockId: number; results: (SpecResult | string)[] }
+  | { type: "ready" };
 
 export function emptyFill(): CacheFill {
   return {

@@ -3,6 +3,7 @@
 import { parentPort } from "node:worker_threads";
 import { TxEnvelope } from "../tx-envelope.ts";
 import type { BlockEnv, ExecTx, Fork } from "../types.ts";
+import { decodeWrites, encodable, encodeResult } from "./codec.ts";
 import { executeOne } from "./execute-one.ts";
 import { WorkerMemory } from "./mv-memory.ts";
 import type { FromWorker, SpecResult, ToWorker } from "./protocol.ts";
@@ -45,8 +46,9 @@ async function handle(msg: ToWorker): Promise<void> {
   }
   if (block === undefined || block.id !== msg.blockId) return;
   memory.fill(msg.fill);
-  for (const { index, writes } of msg.mv) memory.write(index, writes);
-  const results: SpecResult[] = [];
+  for (const { index, writes } of msg.mv)
+    memory.write(index, typeof writes === "string" ? decodeWrites(writes) : writes);
+  const results: (SpecResult | string)[] = [];
   for (const index of msg.indices) {
     // main fell back to sequential for this block: the rest of the batch is wasted work.
     if (Atomics.load(block.signals, 0) === block.id) break;
@@ -58,7 +60,7 @@ async function handle(msg: ToWorker): Promise<void> {
       memory.readerFor(index),
     );
     if (result.missing === undefined && result.error === undefined) memory.write(index, result.writes);
-    results.push(result);
+    results.push(encodable(result) ? encodeResult(result) : result);
   }
   const reply: FromWorker = { type: "results", blockId: msg.blockId, results };
   Atomics.add(block.signals, 1, 1);
