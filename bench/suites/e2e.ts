@@ -5,7 +5,7 @@
 // E2E_TERM_ROUNDS (default 1);
 // E2E_PROFILE_DIR runs node 0 under --cpu-prof (E2E_PROFILE_ALL=1: every node, into node<i>/, with
 // the loads' windows in window-<load>.json for bench/load/profile-summary.ts); E2E_NATIVE_ONLY=1
-// skips the ERC-20 load.
+// skips the ERC-20 load; E2E_KEEP=1 keeps the nodes' data dirs and logs.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Hex, keccak256 } from "viem";
@@ -275,8 +275,9 @@ export async function run(): Promise<BenchResult> {
     await net.stop(true);
     throw error;
   }
-  progress("stopping nodes");
-  await net.stop();
+  const keep = process.env.E2E_KEEP === "1";
+  progress(keep ? `stopping nodes, keeping ${net.dir}` : "stopping nodes");
+  await net.stop(keep);
   return result;
 }
 

@@ -191,6 +191,7 @@ export class NodeChain implements RpcBackend {
   private readonly urgentOffers: ExecTx[] = [];
   private offersScheduled = false;
   private leadingCache: boolean | undefined;
+  private poolGaugeScheduled = false;
   /** The proposal being built: its timestamp and proposer, for a mini-block opened by the build. */
   private building: { timestampUs: bigint; proposerIndex: number } | undefined;
 
@@ -299,11 +300,21 @@ export class NodeChain implements RpcBackend {
       throw rejection(code, (error as Error).message);
     }
     this.remember(tx);
-    this.modules.metrics?.mempool.size.set(this.mempool.size);
+    this.poolSizeChanged();
     if (this.leadingNow()) {
       this.offers.push(tx);
       this.scheduleOffers();
     }
+  }
+
+  /** The pool-size gauge, set once per event-loop turn (per transaction, prom-client's set was ~1% of the main thread). */
+  private poolSizeChanged(): void {
+    if (this.poolGaugeScheduled || this.modules.metrics === undefined) return;
+    this.poolGaugeScheduled = true;
+    setImmediate(() => {
+      this.poolGaugeScheduled = false;
+      this.modules.metrics?.mempool.size.set(this.mempool.size);
+    });
   }
 
   /**
