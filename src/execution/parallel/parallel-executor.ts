@@ -88,6 +88,8 @@ interface WorkerSlot {
   inflight: number;
   fill: CacheFill;
   mv: ForwardedWrites[];
+  /** The worker's thread CPU, µs, as of its last results message. */
+  cpuMicros: number;
 }
 
 function mergeFill(into: CacheFill, from: CacheFill): void {
@@ -162,12 +164,15 @@ export class ParallelExecutor implements BlockExecutor {
         () =>
           new Promise<WorkerSlot>((resolve, rejectStart) => {
             const worker = new Worker(WORKER_URL);
-            const slot: WorkerSlot = { worker, inflight: 0, fill: emptyFill(), mv: [] };
+            const slot: WorkerSlot = { worker, inflight: 0, fill: emptyFill(), mv: [], cpuMicros: 0 };
             worker.once("error", rejectStart);
             worker.on("message", (msg: FromWorker) => {
               if (msg.type === "ready") resolve(slot);
               else {
-                if (msg.type === "results") this.received++;
+                if (msg.type === "results") {
+                  this.received++;
+                  slot.cpuMicros = msg.cpuMicros;
+                }
                 this.onMessage?.(slot, msg);
               }
             });
@@ -179,6 +184,11 @@ export class ParallelExecutor implements BlockExecutor {
       return slots;
     });
     return this.starting;
+  }
+
+  /** Each worker thread's CPU seconds so far, as of its last results (bench accounting). */
+  workerCpuSeconds(): number[] {
+    return (this.slots ?? []).map((s) => s.cpuMicros / 1e6);
   }
 
   async close(): Promise<void> {
@@ -336,8 +346,12 @@ class BlockRun {
   private readonly batchSize: number;
   /** Who runs each transaction: 0 = not handed out yet, 1 = the main thread, 2 = a worker. */
   private readonly owner: Uint8Array;
-  /** Transactions reserved for the main thread ahead of each worker batch (main lane only). */
-  private readonly mainShare: number;
+  /**
+   * Transactions reserved for the main thread ahead of each worker batch (main lane only). It
+   * adapts so that neither side waits: main runs its share at sequential cost while a worker's
+   * speculation costs more per transaction, so main's share grows whenever main has to wait.
+   */
+  private mainShare: number;
   private nextIndex = 0;
   private batchesSent = 0;
   private commitIndex = 0;
@@ -507,6 +521,9 @@ class BlockRun {
   private onResults(from: WorkerSlot, msg: FromWorker): void {
     if (msg.type !== "results" || msg.blockId !== this.blockId) return;
     from.inflight--;
+    // The worker ran dry while main was busy: main is the slower side, so it takes less.
+    if (from.inflight === 0 && this.pumping && this.mainShare > 0)
+      this.mainShare = Math.max(Math.ceil(this.batchSize / 2), this.mainShare - 2);
     for (const item of msg.results) {
       const result = typeof item === "string" ? decodeResult(item) : item;
       const index = result.index;
@@ -565,7 +582,11 @@ class BlockRun {
       while (this.commitIndex < this.txs.length) {
         const index = this.commitIndex;
         const result = this.results[index];
-        if (result === undefined && this.inFlight[index] && !this.fellBack) break; // on a worker
+        if (result === undefined && this.inFlight[index] && !this.fellBack) {
+          // On a worker: wait for it, and give main more next time.
+          if (this.mainShare > 0) this.mainShare = Math.min(4 * this.batchSize, this.mainShare + 2);
+          break;
+        }
         const usable =
           result !== undefined &&
           result.error === undefined &&

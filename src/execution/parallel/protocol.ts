@@ -107,7 +107,13 @@ export interface ForwardedWrites {
 
 /** Results as `encodeResult` text when `encodable`, else the objects themselves. */
 export type FromWorker =
-  | { type: "results"; blockId: number; results: (SpecResult | string)[] }
+  | {
+      type: "results";
+      blockId: number;
+      results: (SpecResult | string)[];
+      /** The worker thread's own CPU time so far, in microseconds (for the bench's accounting). */
+      cpuMicros: number;
+    }
   | { type: "ready" };
 
 export function emptyFill(): CacheFill {

@@ -11,6 +11,10 @@ import type { FromWorker, SpecResult, ToWorker } from "./protocol.ts";
 const port = parentPort;
 if (port === null) throw new Error("parallel executor worker started outside worker_threads");
 
+/** This thread's CPU usage (Node 22 has it; its type definitions do not yet). */
+const threadCpuUsage = (): NodeJS.CpuUsage =>
+  (process as unknown as { threadCpuUsage(): NodeJS.CpuUsage }).threadCpuUsage();
+
 const envelopes = new Map<string, TxEnvelope>();
 const memory = new WorkerMemory();
 let block:
@@ -62,7 +66,13 @@ async function handle(msg: ToWorker): Promise<void> {
     if (result.missing === undefined && result.error === undefined) memory.write(index, result.writes);
     results.push(encodable(result) ? encodeResult(result) : result);
   }
-  const reply: FromWorker = { type: "results", blockId: msg.blockId, results };
+  const cpu = threadCpuUsage();
+  const reply: FromWorker = {
+    type: "results",
+    blockId: msg.blockId,
+    results,
+    cpuMicros: cpu.user + cpu.system,
+  };
   Atomics.add(block.signals, 1, 1);
   port!.postMessage(reply);
 }
