@@ -44,6 +44,7 @@ import { EventHub } from "../rpc/event-hub.ts";
 import { EvmCaller } from "../rpc/evm-call.ts";
 import { receiptFromExecution, transactionFromExecution } from "../rpc/from-execution.ts";
 import { SealedStateView } from "../rpc/sealed-state.ts";
+import { hop, hopTraceEnabled } from "../rpc/hop-trace.ts";
 import { signatureFromRaw } from "../rpc/tx-signature.ts";
 import type { Block } from "../types/index.ts";
 import type { Log } from "./logger.ts";
@@ -380,6 +381,7 @@ export class NodeChain implements RpcBackend {
     const sequence = this.nextSequence + BigInt(Math.max(0, pipeline.depth - this.queuedCommits.length));
     const done = await pipeline.offer(tx);
     if (done === undefined) return;
+    if (hopTraceEnabled) hop(tx.hash, "arrival.preconfirmed");
     this.preconfs.addPreconfirmed(
       this.receiptData(done.receipt, { number: done.number, sequence, finality: "preconfirmed" }),
     );
@@ -495,6 +497,7 @@ export class NodeChain implements RpcBackend {
     this.building = { timestampUs: BigInt(req.timestampUs), proposerIndex: req.proposerIndex };
     try {
       const built = await pipeline.build(source, (receipt) => {
+        if (hopTraceEnabled) hop(receipt.txHash, "build.preconfirmed");
         this.preconfs.addPreconfirmed(
           this.receiptData(receipt, { number, sequence, finality: "preconfirmed" }),
         );
@@ -540,6 +543,7 @@ export class NodeChain implements RpcBackend {
   applyCommitted(sequence: bigint, block: Block, proposerIndex: number): Promise<void> {
     if (sequence >= this.nextSequence) this.nextSequence = sequence + 1n;
     const queued = this.hashesOf(block);
+    if (hopTraceEnabled) for (const hash of queued) hop(hash, "commit.in");
     this.queuedCommits.push(queued);
     const senders: string[] = [];
     for (const hash of this.hashesOf(block)) {
