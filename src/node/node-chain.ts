@@ -43,8 +43,8 @@ import { RpcError, TxRejectedError, type TxRejectionReason } from "../rpc/errors
 import { EventHub } from "../rpc/event-hub.ts";
 import { EvmCaller } from "../rpc/evm-call.ts";
 import { receiptFromExecution, transactionFromExecution } from "../rpc/from-execution.ts";
-import { SealedStateView } from "../rpc/sealed-state.ts";
 import { hop, hopTraceEnabled } from "../rpc/hop-trace.ts";
+import { SealedStateView } from "../rpc/sealed-state.ts";
 import { signatureFromRaw } from "../rpc/tx-signature.ts";
 import type { Block } from "../types/index.ts";
 import type { Log } from "./logger.ts";
