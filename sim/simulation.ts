@@ -31,6 +31,8 @@ type SimEvent =
   | { k: "payload"; node: number; inc: number; epoch: number; round: number }
   | { k: "fetched"; node: number; inc: number; from: number; blocks: Block[] }
   | { k: "resume"; node: number }
+  /** The core asked (a "yield" effect) to finish its put-off work once its effects have started. */
+  | { k: "coreResume"; node: number; inc: number }
   | { k: "fault"; action: FaultAction };
 
 interface SignedInfo {
@@ -363,6 +365,9 @@ export class Simulation {
           stateRoot: ZERO32,
         });
         break;
+      case "coreResume":
+        this.feed(node, { type: "resume", nowMs });
+        break;
       case "fetched":
         for (const b of e.blocks)
           this.learnBlock(node, hex(BlockHeader.hashTreeRoot(b.header)), b.header.round);
@@ -456,6 +461,9 @@ export class Simulation {
         }
         break;
       case "epochChanged":
+        break;
+      case "yield":
+        this.queue.push(this.now, { k: "coreResume", node: node.id, inc: node.incarnation });
         break;
     }
   }

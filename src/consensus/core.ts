@@ -131,6 +131,8 @@ export class ConsensusCore {
    */
   private ownVotePending: { round: number; rootHex: string } | null = null;
   private held: HeldRelease[] = [];
+  /** Put off until the host feeds {type:"resume"} (see defer). */
+  private deferred: (() => void)[] = [];
   private readonly drops: Partial<Record<DropReason, number>> = {};
   private out: Effect[] = [];
 
@@ -241,6 +243,9 @@ export class ConsensusCore {
         break;
       case "safetyPersisted":
         this.onSafetyPersisted(input);
+        break;
+      case "resume":
+        this.onResume();
         break;
       case "blocksFetched":
         this.onBlocksFetched(input);
@@ -364,6 +369,18 @@ export class ConsensusCore {
     this.out.push({ type: "persistSafety", seq, data: cloneSafety(data) });
     if (release !== null) this.held.push({ seq, release });
     return seq;
+  }
+
+  /** Work that may wait until the effects already returned have started (see the "yield" effect). */
+  private defer(work: () => void): void {
+    if (this.deferred.length === 0) this.out.push({ type: "yield" });
+    this.deferred.push(work);
+  }
+
+  private onResume(): void {
+    const work = this.deferred;
+    this.deferred = [];
+    for (const w of work) w();
   }
 
   private onSafetyPersisted(input: Extract<ConsensusInput, { type: "safetyPersisted" }>): void {
@@ -911,8 +928,8 @@ export class ConsensusCore {
     }
     if (
       this.safety.lastVote !== null &&
-      this.safety.lastVote.vote.round === h.round &&
-      this.safety.lastVote.vote.epoch === h.epoch
+      this.safety.lastVote.round === h.round &&
+      this.safety.lastVote.epoch === h.epoch
     ) {
       emitBefore();
       return;
@@ -930,10 +947,14 @@ export class ConsensusCore {
       return;
     }
     const vote: Vote = { epoch: h.epoch, round: h.round, blockRoot: node.summary.root };
-    const signed: SignedVote = {
-      vote,
-      signerIndex: this.self,
-      signature: this.modules.signer.sign(signingRootOfVote(this.opts.chainId, vote)),
+    const self = this.self;
+    const signer = this.modules.signer;
+    // Signed while the safety write is in flight (see defer), or at its ack if the host never
+    // resumes; BLS signatures are deterministic, so either way it is the same vote.
+    let signature: Uint8Array | null = null;
+    const sign = (): Uint8Array => {
+      signature ??= signer.sign(signingRootOfVote(this.opts.chainId, vote));
+      return signature;
     };
     const nextLeader = this.leaderOf(node, h.round + 1);
     const reserve =
@@ -944,20 +965,22 @@ export class ConsensusCore {
       ...this.safety,
       lastVotedRound: h.round,
       oneChainRound: Math.max(this.safety.oneChainRound, block.justify.qc.round),
-      lastVote: signed,
+      lastVote: vote,
       // Leading the next round on top of another proposer's block: reserve it in this same write
       // (see propose). A leader voting for its own block (a term of K > 1) keeps the old path.
       proposalReservedRound: reserve ? h.round + 1 : this.safety.proposalReservedRound,
     };
-    const ownVote = nextLeader === this.self ? { round: h.round, rootHex: toHex(node.summary.root) } : null;
+    const ownVote = nextLeader === self ? { round: h.round, rootHex: toHex(node.summary.root) } : null;
     if (ownVote !== null) this.ownVotePending = ownVote;
     const seq = this.persist(next, () => {
       emitBefore();
+      const signed: SignedVote = { vote, signerIndex: self, signature: sign() };
       if (ownVote !== null) {
         if (this.ownVotePending === ownVote) this.ownVotePending = null;
-        this.onVote(signed, this.self as number, true, "message");
+        this.onVote(signed, self, true, "message");
       } else this.out.push({ type: "sendTo", to: nextLeader, message: { kind: "vote", vote: signed } });
     });
+    this.defer(sign);
     if (reserve) this.reservation = { round: h.round + 1, seq };
   }
 

@@ -11,6 +11,7 @@ import type {
   SignedVote,
   TimeoutEquivocation,
   TimeoutMessage,
+  Vote,
   VoteEquivocation,
 } from "../types/index.ts";
 
@@ -122,8 +123,11 @@ export interface SafetyData {
   oneChainRound: number;
   /** Highest round this node signed a timeout for. */
   highestTimeoutRound: number;
-  /** The vote for lastVotedRound, re-sent instead of signing a second one. */
-  lastVote: SignedVote | null;
+  /**
+   * The vote for lastVotedRound, so that no other vote is ever signed in that round. Unsigned: a
+   * BLS signature is deterministic, and leaving it out lets the write start before the signing.
+   */
+  lastVote: Vote | null;
   /** The timeout for highestTimeoutRound, re-broadcast instead of signing a second one. */
   lastTimeout: TimeoutMessage | null;
   /**
@@ -254,6 +258,8 @@ export type ConsensusInput =
       stateRoot: Uint8Array;
     }
   | { type: "safetyPersisted"; nowMs: number; seq: number }
+  /** Answer to a {type:"yield"} effect: the core finishes the work it put off. */
+  | { type: "resume"; nowMs: number }
   | {
       type: "blocksFetched";
       nowMs: number;
@@ -303,6 +309,12 @@ export type Effect =
   | { type: "sendTo"; to: number; message: ConsensusMessage }
   /** Write and fsync `data`, then feed {type:"safetyPersisted", seq}. */
   | { type: "persistSafety"; seq: number; data: SafetyData }
+  /**
+   * The core put off some work (signing a vote whose safety write is in flight) so that the
+   * effects before this one can start first: feed {type:"resume"} once they have. A host that
+   * never does still works: the work is then done when it is needed (at the write's ack).
+   */
+  | { type: "yield" }
   /**
    * Blocks now final, oldest first; `qc` is the QC whose arrival committed them (it certifies the
    * child of the last block, or a descendant when the list was cut at an epoch boundary).

@@ -266,6 +266,11 @@ export class ConsensusHost {
           this.log.debug({ reason: effect.reason, input: effect.input, from: effect.from }, "input dropped");
           this.penalizeUncheckedVote(effect);
           break;
+        case "yield":
+          // After the effects above have started (the safety write first of all): the core
+          // finishes what it put off, e.g. signing the vote that write guards.
+          this.queue.push({ type: "resume", nowMs: this.now() });
+          break;
         case "roundEntered":
           m?.round.set(effect.round);
           if (effect.via === "tc") m?.timeouts.inc();

@@ -7,12 +7,11 @@ import {
   fsyncSync,
   openSync,
   readSync,
-  write,
   writeSync,
 } from "node:fs";
 import { dirname } from "node:path";
 import type { SafetyData } from "../consensus/index.ts";
-import { SignedVote, TimeoutMessage } from "../types/index.ts";
+import { SignedVote, TimeoutMessage, Vote } from "../types/index.ts";
 import { CodedError } from "../util/coded-error.ts";
 
 export class SafetyFileError extends CodedError<
@@ -89,9 +88,11 @@ export class SafetyFile {
   }
 
   /**
-   * The same write and fdatasync on libuv's thread pool: the record is durable when the promise
-   * resolves, and the event loop meanwhile does other work (a commit, the next message). One save
-   * at a time: the caller waits for the previous one (a concurrent call is a SAVE_IN_PROGRESS error).
+   * The same write, then the fdatasync on libuv's thread pool: the record is durable when the
+   * promise resolves, and the event loop meanwhile does other work (a commit, the next message).
+   * The write itself only copies a few hundred bytes into the page cache, so it stays on the
+   * calling thread: one thread-pool round trip instead of two. One save at a time: the caller
+   * waits for the previous one (a concurrent call is a SAVE_IN_PROGRESS error).
    */
   async saveAsync(data: SafetyData): Promise<void> {
     this.checkIdle();
@@ -99,11 +100,7 @@ export class SafetyFile {
     const { sequence, record } = this.record(data);
     this.saving = true;
     try {
-      await new Promise<void>((resolve, reject) =>
-        write(fd, record, 0, record.length, Number(sequence % 2n) * SLOT_BYTES, (error) =>
-          error ? reject(error) : resolve(),
-        ),
-      );
+      writeSync(fd, record, 0, record.length, Number(sequence % 2n) * SLOT_BYTES);
       await new Promise<void>((resolve, reject) =>
         fdatasync(fd, (error) => (error ? reject(error) : resolve())),
       );
@@ -183,14 +180,18 @@ function encodeSafety(data: SafetyData): SafetyJson {
     lastVotedRound: data.lastVotedRound,
     oneChainRound: data.oneChainRound,
     highestTimeoutRound: data.highestTimeoutRound,
-    lastVote:
-      data.lastVote === null ? null : Buffer.from(SignedVote.serialize(data.lastVote)).toString("hex"),
+    lastVote: data.lastVote === null ? null : Buffer.from(Vote.serialize(data.lastVote)).toString("hex"),
     lastTimeout:
       data.lastTimeout === null
         ? null
         : Buffer.from(TimeoutMessage.serialize(data.lastTimeout)).toString("hex"),
     proposalReservedRound: data.proposalReservedRound,
   };
+}
+
+/** The vote alone; records written before votes were stored unsigned hold a SignedVote. */
+export function decodeLastVote(bytes: Buffer): SafetyData["lastVote"] {
+  return bytes.length === SignedVote.fixedSize ? SignedVote.deserialize(bytes).vote : Vote.deserialize(bytes);
 }
 
 function decodeSafety(payload: Buffer, path: string): SafetyData {
@@ -201,7 +202,7 @@ function decodeSafety(payload: Buffer, path: string): SafetyData {
       lastVotedRound: json.lastVotedRound,
       oneChainRound: json.oneChainRound,
       highestTimeoutRound: json.highestTimeoutRound,
-      lastVote: json.lastVote === null ? null : SignedVote.deserialize(Buffer.from(json.lastVote, "hex")),
+      lastVote: json.lastVote === null ? null : decodeLastVote(Buffer.from(json.lastVote, "hex")),
       lastTimeout:
         json.lastTimeout === null ? null : TimeoutMessage.deserialize(Buffer.from(json.lastTimeout, "hex")),
       proposalReservedRound: json.proposalReservedRound ?? 0,

@@ -33,6 +33,38 @@ describe("core: voting, safety and commit", () => {
     expect(ofType(core.handle(msg(1, { kind: "proposal", block: b1c })), "evidence")).toHaveLength(0);
   });
 
+  it("persists a vote before signing it: the signature comes on resume, the same one if only at the ack", () => {
+    const f = new Forge([1, 1, 1, 1]);
+    const b1 = f.block(1, 1, f.genesisQc());
+    const expected = f.vote(0, 1, f.root(b1));
+    for (const resumeFirst of [true, false]) {
+      let signs = 0;
+      const signer = f.committee.signers[0];
+      const counting = {
+        sign: (m: Uint8Array): Uint8Array => {
+          signs++;
+          return signer.sign(m);
+        },
+      };
+      const core = new ConsensusCore(f.opts(0), { scheme, signer: counting });
+      core.handle({ type: "start", nowMs: 0 });
+      const effects = core.handle(msg(1, { kind: "proposal", block: b1 }));
+      const types = effects.map((e) => e.type);
+      expect(types.indexOf("persistSafety")).toBeLessThan(types.indexOf("yield"));
+      expect(ofType(effects, "persistSafety")[0].data.lastVote?.round).toBe(1);
+      expect(signs).toBe(0); // the write is out before the signing starts
+      if (resumeFirst) {
+        expect(core.handle({ type: "resume", nowMs: 0 })).toEqual([]);
+        expect(signs).toBe(1);
+      }
+      const seq = ofType(effects, "persistSafety")[0].seq;
+      const sends = ofType(core.handle({ type: "safetyPersisted", nowMs: 0, seq }), "sendTo");
+      expect(sends).toHaveLength(1);
+      expect(sends[0].message).toEqual({ kind: "vote", vote: expected });
+      expect(signs).toBe(1);
+    }
+  });
+
   it("a restarted core with persisted safety data does not vote again in that round", () => {
     const f = new Forge([1, 1, 1, 1]);
     const core = f.core(0);

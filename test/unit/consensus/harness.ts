@@ -233,6 +233,9 @@ export class Net {
           this.persisted[i] = e.data;
           this.push(this.now, i, { type: "safetyPersisted", nowMs: 0, seq: e.seq });
           break;
+        case "yield":
+          this.push(this.now, i, { type: "resume", nowMs: 0 });
+          break;
         case "commit":
           for (const b of e.blocks) {
             this.commits[i].push(Buffer.from(b.root).toString("hex"));

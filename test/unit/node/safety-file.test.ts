@@ -3,13 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { initialSafetyData } from "../../../src/consensus/index.ts";
-import { SafetyFile, SafetyFileError } from "../../../src/node/safety-file.ts";
+import { decodeLastVote, SafetyFile, SafetyFileError } from "../../../src/node/safety-file.ts";
+import { SignedVote, Vote } from "../../../src/types/index.ts";
 
-const vote = {
-  vote: { epoch: 0, round: 7, blockRoot: new Uint8Array(32).fill(9) },
-  signerIndex: 2,
-  signature: new Uint8Array(96).fill(3),
-};
+const vote = { epoch: 0, round: 7, blockRoot: new Uint8Array(32).fill(9) };
 
 describe("SafetyFile", () => {
   it("returns undefined before the first save", () => {
@@ -25,10 +22,20 @@ describe("SafetyFile", () => {
     const loaded = file.load();
     expect(loaded?.lastVotedRound).toBe(7);
     expect(loaded?.oneChainRound).toBe(5);
-    expect(loaded?.lastVote?.vote.round).toBe(7);
-    expect(Buffer.from(loaded?.lastVote?.signature ?? []).equals(Buffer.from(vote.signature))).toBe(true);
+    expect(loaded?.lastVote?.round).toBe(7);
+    expect(Buffer.from(loaded?.lastVote?.blockRoot ?? []).equals(Buffer.from(vote.blockRoot))).toBe(true);
     expect(loaded?.lastTimeout).toBeNull();
     expect(readdirSync(dir)).toEqual(["safety.json"]);
+  });
+
+  it("reads the last vote of records written with it signed, and of unsigned ones", () => {
+    const legacy = Buffer.from(
+      SignedVote.serialize({ vote, signerIndex: 2, signature: new Uint8Array(96).fill(3) }),
+    );
+    const plain = (v: ReturnType<typeof decodeLastVote>) =>
+      v === null ? null : { ...v, blockRoot: Buffer.from(v.blockRoot).toString("hex") };
+    expect(plain(decodeLastVote(legacy))).toEqual(plain(vote));
+    expect(plain(decodeLastVote(Buffer.from(Vote.serialize(vote))))).toEqual(plain(vote));
   });
 
   it("a later save replaces the earlier one", () => {
