@@ -90,6 +90,11 @@ export class VoteCollector {
       const pubkeys = unchecked.map((i) => committee.pubkey(i));
       if (this.scheme.fastAggregateVerify(pubkeys, message, aggregate)) {
         for (const i of unchecked) (votes.entries.get(i) as Entry).verified = true;
+        if (unchecked.length === votes.entries.size) {
+          // The usual case: nothing was held verified before, so that aggregate is the partial one.
+          votes.partial = { signers: unchecked.sort((a, b) => a - b), signature: aggregate };
+          return badSigners;
+        }
       } else {
         for (const i of unchecked) this.checkOne(committee, message, votes, i, badSigners);
       }
