@@ -29,16 +29,17 @@ export class CommitLog {
     return this.nextSequence;
   }
 
-  /** Queues the blocks (oldest first) and then the snapshot taken right after they committed. */
+  /** Queues the blocks (oldest first) and the snapshot taken right after they committed: one batch. */
   append(blocks: CommittedBlock[], snapshot: CoreSnapshot): { sequence: bigint; block: Block }[] {
     const numbered = blocks.map((b) => ({ sequence: this.nextSequence++, block: b.block }));
     const snapshotBytes = encodeCoreSnapshot(snapshot);
     this.writes = this.writes.then(async () => {
       if (this.failure) return;
       try {
-        for (const { sequence, block } of numbered)
-          await this.store.putMiniBlock(sequence, encodeBlock(block));
-        await this.store.putConsensus(SNAPSHOT_KEY, snapshotBytes);
+        await this.store.putMiniBlocks(
+          numbered.map(({ sequence, block }) => ({ sequence, bytes: encodeBlock(block) })),
+          { key: SNAPSHOT_KEY, value: snapshotBytes },
+        );
       } catch (error) {
         // Later writes would leave a gap; stop writing and let the node report it.
         this.failure = error as Error;

@@ -96,15 +96,41 @@ export class ChainStore {
 
   /** Persists a committed mini-block. Sequences are consecutive; the first may be any number. */
   async putMiniBlock(sequence: bigint, bytes: Uint8Array): Promise<void> {
-    if (this.lastMini !== undefined && sequence !== this.lastMini + 1n) {
-      throw new StorageError("OUT_OF_ORDER", `mini-block ${sequence} after ${this.lastMini}`);
+    await this.putMiniBlocks([{ sequence, bytes }]);
+  }
+
+  /**
+   * Persists consecutive committed mini-blocks and, in the same atomic batch, a consensus record
+   * (the core's restart snapshot taken right after they committed): one write per commit, and a
+   * crash never leaves the snapshot and the mini-blocks out of step.
+   */
+  async putMiniBlocks(
+    blocks: readonly { sequence: bigint; bytes: Uint8Array }[],
+    consensus?: { key: string; value: Uint8Array },
+  ): Promise<void> {
+    let last = this.lastMini;
+    const ops: BatchOp[] = [];
+    for (const { sequence, bytes } of blocks) {
+      if (last !== undefined && sequence !== last + 1n) {
+        throw new StorageError("OUT_OF_ORDER", `mini-block ${sequence} after ${last}`);
+      }
+      ops.push({ type: "put", sublevel: this.d.sub.miniBlocks, key: u64(sequence), value: bytes });
+      last = sequence;
     }
-    const key = u64(sequence);
-    await this.d.db.batch([
-      { type: "put", sublevel: this.d.sub.miniBlocks, key, value: bytes },
-      { type: "put", sublevel: this.d.sub.meta, key: LAST_MINI_KEY, value: key },
-    ]);
-    this.lastMini = sequence;
+    if (last !== undefined && last !== this.lastMini) {
+      ops.push({ type: "put", sublevel: this.d.sub.meta, key: LAST_MINI_KEY, value: u64(last) });
+    }
+    if (consensus !== undefined) {
+      ops.push({
+        type: "put",
+        sublevel: this.d.sub.consensus,
+        key: new TextEncoder().encode(consensus.key),
+        value: consensus.value,
+      });
+    }
+    if (ops.length === 0) return;
+    await this.d.db.batch(ops);
+    this.lastMini = last;
   }
 
   async getMiniBlock(sequence: bigint): Promise<Uint8Array | undefined> {

@@ -120,6 +120,28 @@ describe("ChainStore", () => {
     expect(store.lastMiniBlock()).toBe(5n);
   });
 
+  it("writes several mini-blocks and a consensus record in one batch, or nothing when out of order", async () => {
+    const snap = (v: number) => ({ key: "coreSnapshot", value: new Uint8Array([v]) });
+    const minis = (from: number, n: number) =>
+      Array.from({ length: n }, (_, i) => ({
+        sequence: BigInt(from + i),
+        bytes: new Uint8Array([from + i]),
+      }));
+    await store.putMiniBlocks(minis(0, 3), snap(1));
+    await expect(store.putMiniBlocks([...minis(3, 1), ...minis(5, 1)], snap(2))).rejects.toMatchObject({
+      code: "OUT_OF_ORDER",
+    });
+    expect(store.lastMiniBlock()).toBe(2n);
+    expect(await store.getMiniBlock(3n)).toBeUndefined();
+    expect([...(store.getConsensusSync("coreSnapshot") ?? [])]).toEqual([1]);
+    await store.putMiniBlocks(minis(3, 2), snap(3));
+    await store.close();
+    store = await ChainStore.open({ path: join(dir, "db") });
+    expect(store.lastMiniBlock()).toBe(4n);
+    expect([...((await store.getMiniBlock(4n)) ?? [])]).toEqual([4]);
+    expect([...(store.getConsensusSync("coreSnapshot") ?? [])]).toEqual([3]);
+  });
+
   it("recovery lists the committed mini-blocks after the last EVM block", async () => {
     expect(await store.recover()).toEqual({ head: undefined, lastMiniBlock: undefined, replay: [] });
     for (let s = 0n; s < 6n; s++) await store.putMiniBlock(s, new Uint8Array([Number(s)]));
