@@ -11,6 +11,9 @@ import type { Log } from "./logger.ts";
 /** Most transactions one gossip message may carry (the topic's byte limit applies too). */
 export const MAX_TXS_PER_GOSSIP = 1024;
 
+/** Peers remembered as failing their push, at most. */
+const MAX_FAILED_PEERS = 1024;
+
 /** Direct transaction push: one long-lived stream per peer, one framed batch per frame. */
 export const txPushProtocol = (chainId: number): string => `/megaseq/${chainId}/tx_push/1`;
 
@@ -136,8 +139,13 @@ export class TxGossip {
     let gossip = false;
     for (const peer of this.modules.p2p.peers()) {
       const until = this.pushFailedUntil.get(peer);
-      if (until !== undefined && until > now) gossip = true;
-      else this.push(peer, data);
+      if (until !== undefined && until > now) {
+        gossip = true;
+        continue;
+      }
+      // A failed peer gets a push again once its time is up (entries never outlive their use).
+      if (until !== undefined) this.pushFailedUntil.delete(peer);
+      this.push(peer, data);
     }
     if (gossip) this.publish(data);
   }
@@ -169,6 +177,8 @@ export class TxGossip {
         const stream = this.streams.get(peer);
         this.streams.delete(peer);
         stream?.then((s) => s.abort(new Error("tx push dropped"))).catch(() => {});
+        // Bounded whatever the peer churn: forgetting a failure only means one more push attempt.
+        if (this.pushFailedUntil.size >= MAX_FAILED_PEERS) this.pushFailedUntil.clear();
         this.pushFailedUntil.set(peer, (this.modules.now ?? Date.now)() + (this.opts.pushRetryMs ?? 10_000));
         // This batch still has to reach the peer.
         this.publish(data);
