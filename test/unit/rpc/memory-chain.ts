@@ -93,6 +93,8 @@ export class MemoryChain implements RpcBackend {
   readonly blocks: BlockData[] = [];
   readonly receipts: ReceiptData[][] = [];
   readonly contracts = new Map<Hex, ScriptedContract>();
+  /** What each submission asked for (`urgent`: a client waits on it), oldest first. */
+  readonly submissions: { urgent: boolean }[] = [];
   private readonly chain: bigint;
   private readonly autoMine: boolean;
   private readonly autoCommit: boolean;
@@ -387,7 +389,8 @@ export class MemoryChain implements RpcBackend {
     return { ...result, gasUsed: 21_000n + calldataGas(request.data ?? "0x") };
   }
 
-  async submitTransaction(raw: Uint8Array): Promise<SubmittedTransaction> {
+  async submitTransaction(raw: Uint8Array, opts: { urgent?: boolean } = {}): Promise<SubmittedTransaction> {
+    this.submissions.push({ urgent: opts.urgent ?? false });
     let decoded: ReturnType<typeof decodeSignedTx>;
     try {
       decoded = decodeSignedTx(raw, evmCommon(this.chain, "prague"));

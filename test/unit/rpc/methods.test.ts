@@ -45,6 +45,14 @@ describe("transaction submission", () => {
     });
   });
 
+  it("the waiting methods submit as urgent (decoded at once), eth_sendRawTransaction does not", async () => {
+    h = await startHarness();
+    await rpc(h.url, "eth_sendRawTransaction", [await signedTransfer(h.url, 0)]);
+    await rpc(h.url, "realtime_sendRawTransaction", [await signedTransfer(h.url, 1)]);
+    await rpc(h.url, "eth_sendRawTransactionSync", [await signedTransfer(h.url, 2)]);
+    expect(h.chain.submissions.map((s) => s.urgent)).toEqual([false, true, true]);
+  });
+
   it("realtime_sendRawTransaction expires with code 4 when no leader preconfirms", async () => {
     h = await startHarness({ autoMine: false });
     const res = await rpc(h.url, "realtime_sendRawTransaction", [await signedTransfer(h.url, 0), "0x14"]);
