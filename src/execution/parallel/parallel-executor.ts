@@ -59,7 +59,8 @@ export interface ParallelExecutorOpts {
   fallbackAbortRatio?: number;
   /**
    * After a block that fell back, this many following blocks run on the sequential executor
-   * before parallel execution is tried again (default 3; 0 = always try parallel).
+   * before parallel execution is tried again (default 3; 0 = always try parallel). Each probe
+   * that falls back again doubles the wait, up to 8 times this.
    */
   sequentialBlocksAfterFallback?: number;
 }
@@ -131,6 +132,8 @@ export class ParallelExecutor implements BlockExecutor {
   private replicaComplete = false;
   private contended = false;
   private sequentialSinceFallback = 0;
+  /** Sequential blocks before the next probe: doubles with each probe that falls back again. */
+  private coolingBlocks = 0;
   /**
    * Shared with the workers: [0] = a block id whose remaining speculative work is cancelled;
    * [1] = results messages posted by all workers, so that the main thread, busy executing its
@@ -224,7 +227,7 @@ export class ParallelExecutor implements BlockExecutor {
     const small =
       txs.length < this.opts.minParallelTxs || this.opts.workers === 0 || mostlyPlainTransfers(txs, state);
     // Heavy contention last time: stay sequential for a few blocks, then probe again.
-    const cooling = this.contended && this.sequentialSinceFallback < this.opts.sequentialBlocksAfterFallback;
+    const cooling = this.contended && this.sequentialSinceFallback < this.coolingBlocks;
     if (small || cooling) {
       if (cooling) this.sequentialSinceFallback++;
       const keepReplica = state === this.lastState && this.lastChanges !== undefined;
@@ -298,6 +301,13 @@ export class ParallelExecutor implements BlockExecutor {
       changes,
     );
     this.lastStats = stats;
+    // Contention that persists (a probe falls back again) is probed half as often each time.
+    const base = this.opts.sequentialBlocksAfterFallback;
+    this.coolingBlocks = !stats.fellBack
+      ? 0
+      : this.contended
+        ? Math.min(8 * base, 2 * this.coolingBlocks)
+        : base;
     this.contended = stats.fellBack;
     this.sequentialSinceFallback = 0;
   }
