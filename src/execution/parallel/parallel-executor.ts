@@ -142,6 +142,8 @@ export class ParallelExecutor implements BlockExecutor {
   readonly signals = new Int32Array(new SharedArrayBuffer(8));
   /** Results messages received from all workers. */
   received = 0;
+  /** The main lane's share as the last block left it: where the next block starts. */
+  mainShare: number | undefined;
   private onMessage: ((slot: WorkerSlot, msg: FromWorker) => void) | undefined;
   private onError: ((err: Error) => void) | undefined;
   lastStats: ParallelStats | undefined;
@@ -404,7 +406,12 @@ class BlockRun {
     // small batches keep that window (and so conflicts) small.
     const cap = exec.options.mainLane ? 16 : 64;
     this.batchSize = exec.options.batchSize ?? Math.max(4, Math.min(cap, Math.ceil(perWorker / 4)));
-    this.mainShare = exec.options.mainLane ? this.batchSize : 0;
+    this.mainShare = exec.options.mainLane
+      ? Math.max(
+          Math.ceil(this.batchSize / 2),
+          Math.min(4 * this.batchSize, exec.mainShare ?? this.batchSize),
+        )
+      : 0;
     this.owner = new Uint8Array(txs.length);
     this.stats = {
       txs: txs.length,
@@ -706,6 +713,7 @@ class BlockRun {
   }
 
   private finish(): void {
+    if (this.mainShare > 0) this.exec.mainShare = this.mainShare;
     const changes = this.state.takeChanges();
     this.exec.finished(this.state, changes, this.stats);
     this.exec.bind(undefined, undefined);
