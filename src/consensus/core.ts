@@ -333,6 +333,7 @@ export class ConsensusCore {
         committedRound: this.committedRound,
         round: this.round,
         maxRoundsAhead: this.limits.maxRoundsAhead,
+        epochsChange: this.opts.epochLengthRounds > 0,
       },
       message,
     );
@@ -728,10 +729,14 @@ export class ConsensusCore {
     if (this.started) this.enterRound(1, "start");
   }
 
-  /** A message of epoch e+1 while still in e means this node is behind: fetch the rest of e. */
+  /**
+   * A message of a later epoch means this node is behind: fetch the rest of its own epoch (peers
+   * keep the end of every epoch that ended), then, once the next set is known, the next one, and
+   * so on: each later message asks again.
+   */
   private epochMismatch(epoch: number, input: ConsensusInput, from: number): void {
     const current = this.committee.epoch;
-    if (epoch === current + 1) {
+    if (epoch === current + 1 || (epoch > current && this.opts.epochLengthRounds > 0)) {
       if (this.epochEnded !== null) {
         this.drop("awaiting_validator_set", input, from);
         return;

@@ -25,6 +25,14 @@ export interface GossipCheckContext {
   committedRound: number;
   round: number;
   maxRoundsAhead: number;
+  /**
+   * Whether the network changes epochs (epochLengthRounds > 0). Then a message of any later epoch
+   * may be honest (this node is behind: the core fetches) and one of any earlier epoch may come
+   * from an honest node that is behind; both are ignored, never held against the sender, or a
+   * node back from a long outage and its peers would ban each other. Without epoch changes only
+   * the neighbouring epochs are ignored and any other is invalid.
+   */
+  epochsChange: boolean;
 }
 
 export function gossipCheck(ctx: GossipCheckContext, message: ConsensusMessage): GossipCheck {
@@ -98,8 +106,9 @@ function admit(
 ): GossipCheck | null {
   const current = ctx.committee.epoch;
   if (epoch !== current) {
-    if (epoch === current + 1) return { verdict: "ignore", reason: "future_epoch" };
-    if (epoch === current - 1) return { verdict: "ignore", reason: "stale_epoch" };
+    if (epoch === current + 1 || (ctx.epochsChange && epoch > current))
+      return { verdict: "ignore", reason: "future_epoch" };
+    if (epoch === current - 1 || ctx.epochsChange) return { verdict: "ignore", reason: "stale_epoch" };
     return { verdict: "reject", reason: "wrong_epoch" };
   }
   if (!ctx.committee.has(signer)) return { verdict: "reject", reason: "unknown_signer" };

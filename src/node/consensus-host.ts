@@ -11,7 +11,8 @@ import { type BlsVerifier, type SignatureSet, SyncBlsVerifier } from "../crypto/
 import type { MegaseqMetrics } from "../metrics/index.ts";
 import type { GossipVerdict, MessageRoute, P2pHost } from "../p2p/host.ts";
 import type { MiniBlockPayload, QuorumCertificate } from "../types/index.ts";
-import { decodeBlock, decodeConsensusMessage, encodeConsensusMessage } from "./consensus-wire.ts";
+import { decodeCatchUpItems } from "./catch-up-wire.ts";
+import { decodeConsensusMessage, encodeConsensusMessage } from "./consensus-wire.ts";
 import { type Log, silentLogger } from "./logger.ts";
 import type { SafetyFile } from "./safety-file.ts";
 
@@ -40,6 +41,8 @@ export interface ConsensusHostModules {
   payloads: PayloadSource;
   /** Committed blocks, oldest first, in commit order; called once per block. */
   onCommit: (blocks: CommittedBlock[], qc: QuorumCertificate) => void;
+  /** The core switched to `epoch` (after the `epochChanged` effect). */
+  onEpochChanged?: (epoch: number) => void;
   onEvidence?: (evidence: Evidence) => void;
   /**
    * Checks the signatures of gossiped messages before they are forwarded (all sets of one message
@@ -278,6 +281,7 @@ export class ConsensusHost {
           break;
         case "epochChanged":
           m?.epoch.set(effect.epoch);
+          this.modules.onEpochChanged?.(effect.epoch);
           this.log.info({ epoch: effect.epoch, validators: effect.validators.length }, "epoch changed");
           break;
       }
@@ -328,10 +332,20 @@ export class ConsensusHost {
     const peer = this.opts.validatorPeers.get(effect.from);
     if (peer === undefined) return;
     this.modules.p2p
-      .requestBlocksByRange(peer, BigInt(effect.afterRound), FETCH_BATCH)
-      .then((chunks) => {
-        const blocks = chunks.map((chunk) => decodeBlock(chunk));
-        this.submit({ type: "blocksFetched", nowMs: this.now(), from: effect.from, blocks });
+      .requestBlocksByRange(peer, {
+        epoch: BigInt(effect.epoch),
+        start: BigInt(effect.afterRound),
+        count: FETCH_BATCH,
+      })
+      .then((items) => {
+        const { blocks, qc } = decodeCatchUpItems(items);
+        this.submit({
+          type: "blocksFetched",
+          nowMs: this.now(),
+          from: effect.from,
+          blocks,
+          ...(qc === null ? {} : { qc }),
+        });
       })
       .catch((error: unknown) =>
         this.log.debug({ err: String(error), from: effect.from }, "block fetch failed"),

@@ -34,6 +34,7 @@ import {
   decodeRangeRequest,
   encodeHashRequest,
   encodeRangeRequest,
+  type RangeRequest,
 } from "./sync-codec.ts";
 import { parseTopic, TOPIC_KINDS, type TopicKind, topicName } from "./topics.ts";
 
@@ -72,7 +73,7 @@ export interface P2pHostOpts {
 export interface P2pHostModules {
   /** This node's current status, asked at every handshake. */
   status: () => ChainStatus;
-  blocksByRange?: (start: bigint, count: number) => Uint8Array[] | Promise<Uint8Array[]>;
+  blocksByRange?: (req: RangeRequest) => Uint8Array[] | Promise<Uint8Array[]>;
   blocksByHash?: (hashes: Uint8Array[]) => Uint8Array[] | Promise<Uint8Array[]>;
   metrics?: MegaseqMetrics;
   log?: Log;
@@ -80,7 +81,7 @@ export interface P2pHostModules {
 }
 
 export const STATUS_PROTOCOL = "/megaseq/status/1";
-export const blocksByRangeProtocol = (chainId: number): string => `/megaseq/${chainId}/blocks_by_range/1`;
+export const blocksByRangeProtocol = (chainId: number): string => `/megaseq/${chainId}/blocks_by_range/2`;
 export const blocksByHashProtocol = (chainId: number): string => `/megaseq/${chainId}/blocks_by_hash/1`;
 export const voteProtocol = (chainId: number): string => `/megaseq/${chainId}/vote/1`;
 
@@ -314,11 +315,11 @@ export class P2pHost {
   }
 
   /** Up to `count` blocks (each with its QC, as encoded by the provider) from `start` on. */
-  async requestBlocksByRange(peer: string, start: bigint, count: number): Promise<Uint8Array[]> {
+  async requestBlocksByRange(peer: string, req: RangeRequest): Promise<Uint8Array[]> {
     return this.request(
       peer,
       blocksByRangeProtocol(this.chainId),
-      encodeRangeRequest(start, count),
+      encodeRangeRequest(req),
       this.limits.blocksByRange,
     );
   }
@@ -506,10 +507,13 @@ export class P2pHost {
     );
 
     await reqResp(blocksByRangeProtocol(this.chainId), "blocksByRange", async (request) => {
-      const { start, count } = decodeRangeRequest(request);
-      if (count === 0) throw new P2pError("BAD_REQUEST", "range request for zero blocks");
+      const req = decodeRangeRequest(request);
+      if (req.count === 0) throw new P2pError("BAD_REQUEST", "range request for zero blocks");
       if (!this.modules.blocksByRange) throw new P2pError("NO_HANDLER", "this node serves no blocks");
-      return this.modules.blocksByRange(start, Math.min(count, this.limits.blocksByRange.maxResponseItems));
+      return this.modules.blocksByRange({
+        ...req,
+        count: Math.min(req.count, this.limits.blocksByRange.maxResponseItems),
+      });
     });
 
     await reqResp(blocksByHashProtocol(this.chainId), "blocksByHash", async (request) => {

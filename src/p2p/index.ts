@@ -20,4 +20,5 @@ export { PeerPenalties } from "./penalties.ts";
 export { type RateLimit, RateLimiter } from "./rate-limiter.ts";
 export type { ReqRespLimits } from "./req-resp.ts";
 export { type ChainStatus, decodeStatus, encodeStatus, incompatibility, STATUS_BYTES } from "./status.ts";
+export type { RangeRequest } from "./sync-codec.ts";
 export { DEFAULT_TOPIC_MAX_BYTES, parseTopic, TOPIC_KINDS, type TopicKind, topicName } from "./topics.ts";

@@ -1,5 +1,6 @@
 import type { ReqRespLimits } from "./req-resp.ts";
 import { STATUS_BYTES } from "./status.ts";
+import { RANGE_REQUEST_BYTES } from "./sync-codec.ts";
 import { DEFAULT_TOPIC_MAX_BYTES, type TopicKind } from "./topics.ts";
 
 /** Every bound the host enforces on what peers send it. */
@@ -51,7 +52,7 @@ export const DEFAULT_P2P_LIMITS: P2pLimits = {
     rate: { perSecond: 1, burst: 5 },
   },
   blocksByRange: {
-    maxRequestBytes: 12,
+    maxRequestBytes: RANGE_REQUEST_BYTES,
     maxResponseItems: 64,
     maxItemBytes: 4 * MiB,
     maxResponseBytes: 16 * MiB,

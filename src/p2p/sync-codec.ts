@@ -1,19 +1,35 @@
 import { P2pError } from "./errors.ts";
 
-/** blocks-by-range request: start height (u64) and count (u32). */
-export function encodeRangeRequest(start: bigint, count: number): Uint8Array {
-  const out = new Uint8Array(12);
+/**
+ * blocks-by-range request: the epoch (u64), the round or height to start after (u64) and a count
+ * (u32). The epoch lets a node that is behind ask for the rest of its own epoch from peers that
+ * have moved on to later ones.
+ */
+export interface RangeRequest {
+  epoch: bigint;
+  start: bigint;
+  count: number;
+}
+
+export const RANGE_REQUEST_BYTES = 20;
+
+export function encodeRangeRequest(req: RangeRequest): Uint8Array {
+  const out = new Uint8Array(RANGE_REQUEST_BYTES);
   const view = new DataView(out.buffer);
-  view.setBigUint64(0, start);
-  view.setUint32(8, count);
+  view.setBigUint64(0, req.epoch);
+  view.setBigUint64(8, req.start);
+  view.setUint32(16, req.count);
   return out;
 }
 
-export function decodeRangeRequest(bytes: Uint8Array): { start: bigint; count: number } {
-  if (bytes.length !== 12)
-    throw new P2pError("BAD_REQUEST", `range request must be 12 bytes, got ${bytes.length}`);
+export function decodeRangeRequest(bytes: Uint8Array): RangeRequest {
+  if (bytes.length !== RANGE_REQUEST_BYTES)
+    throw new P2pError(
+      "BAD_REQUEST",
+      `range request must be ${RANGE_REQUEST_BYTES} bytes, got ${bytes.length}`,
+    );
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return { start: view.getBigUint64(0), count: view.getUint32(8) };
+  return { epoch: view.getBigUint64(0), start: view.getBigUint64(8), count: view.getUint32(16) };
 }
 
 /** blocks-by-hash request: the 32-byte hashes back to back. */

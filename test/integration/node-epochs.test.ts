@@ -56,6 +56,7 @@ interface SetEntry {
  * `megaseq node` processes reading each epoch's set from the StakingManager. Then a Twins-style
  * duplicate of one validator (same BLS key, another peer key and data dir) equivocates: node 0
  * reports it to the Slashing contract, L1 slashes it, and the next epoch's set leaves it out.
+ * Last, a validator killed while the network passes two epoch boundaries catches up across them.
  */
 describe("megaseq node: epochs from L1", () => {
   let dir: string;
@@ -292,4 +293,45 @@ describe("megaseq node: epochs from L1", () => {
       200,
     ).catch(failWithLogs(honest()));
   }, 120_000);
+
+  it("a validator down while the network passes two epoch boundaries catches up across them and votes again", async () => {
+    const downIndex = nodes.findIndex((n) => n.index === 1);
+    const down = nodes[downIndex];
+    const epochAtKill = await epochOf(down);
+    await down.kill9();
+    await waitUntil(
+      "the others two epochs further",
+      async () => (await epochOf(nodes[0])) >= epochAtKill + 2,
+      60_000,
+      200,
+    ).catch(failWithLogs(honest()));
+    const restarted = down.restart();
+    nodes[downIndex] = restarted;
+    const target = await epochOf(nodes[0]);
+    // It fetches the rest of each epoch it missed from its peers (with the QC that ended it),
+    // reads the next set from L1, and so on until it is in step.
+    await waitUntil(
+      "the restarted node in the network's epoch",
+      async () => (await epochOf(restarted)) >= target,
+      60_000,
+      200,
+    ).catch(failWithLogs([restarted, nodes[0]]));
+    const heightThen = (await committedHeight(restarted.metricsUrl)) ?? 0;
+    await waitUntil(
+      "the restarted node commits and votes in the current epoch",
+      async () => {
+        const file = new SafetyFile({ path: join(restarted.dataDir, SAFETY_FILE_NAME) });
+        let voted = false;
+        try {
+          const data = file.load();
+          voted = data !== undefined && data.epoch >= target && data.lastVotedRound > 0;
+        } finally {
+          file.close();
+        }
+        return voted && ((await committedHeight(restarted.metricsUrl)) ?? 0) > heightThen;
+      },
+      30_000,
+      200,
+    ).catch(failWithLogs([restarted, nodes[0]]));
+  }, 150_000);
 });

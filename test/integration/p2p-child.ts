@@ -102,7 +102,7 @@ async function main(): Promise<void> {
     {
       status: () => status,
       metrics,
-      blocksByRange: (start, count) => {
+      blocksByRange: ({ start, count }) => {
         const out: Uint8Array[] = [];
         for (let h = start; h < start + BigInt(count) && h < BigInt(config.blocks ?? 0); h++)
           out.push(makeBlock(h));
@@ -192,7 +192,11 @@ async function main(): Promise<void> {
       case "unblock":
         return host.unblock(c.peer);
       case "range": {
-        const items = await host.requestBlocksByRange(c.peer, BigInt(c.start), c.count);
+        const items = await host.requestBlocksByRange(c.peer, {
+          epoch: 0n,
+          start: BigInt(c.start),
+          count: c.count,
+        });
         return items.map((b) => ({
           height: new DataView(b.buffer, b.byteOffset).getBigUint64(0).toString(),
           size: b.length,

@@ -131,6 +131,20 @@ describe("core: gossip checks and host-verified messages", () => {
     expect(core.gossipCheck({ kind: "vote", vote: next.vote(1, 1, new Uint8Array(32)) }).verdict).toBe(
       "ignore",
     );
+    // When epochs change, a node may be any number of epochs behind or ahead of an honest
+    // sender: other epochs are ignored (no penalty either way), and never rejected.
+    const g = new Forge([1, 1, 1, 1], 3);
+    const withEpochs = g.core(0, { epochLengthRounds: 10 });
+    withEpochs.handle({ type: "start", nowMs: 0 });
+    const at = (epoch: number) => new Forge([1, 1, 1, 1], epoch).vote(1, 1, new Uint8Array(32));
+    expect(withEpochs.gossipCheck({ kind: "vote", vote: at(9) })).toEqual({
+      verdict: "ignore",
+      reason: "future_epoch",
+    });
+    expect(withEpochs.gossipCheck({ kind: "vote", vote: at(0) })).toEqual({
+      verdict: "ignore",
+      reason: "stale_epoch",
+    });
     const stranger = { ...f.vote(1, 1, f.root(b1)), signerIndex: 9 };
     expect(core.gossipCheck({ kind: "vote", vote: stranger })).toEqual({
       verdict: "reject",

@@ -63,10 +63,18 @@ describe("input validation and bounds", () => {
     const before = core.status();
     const reasons = (e: ReturnType<ConsensusCore["handle"]>): string[] =>
       ofType(e, "dropped").map((d) => d.reason);
+    // A message five epochs ahead on a network whose epochs never change: only dropped.
     const other = new Forge([1, 1, 1, 1], 5);
-    expect(
-      reasons(core.handle(msg(1, { kind: "vote", vote: other.vote(1, 1, new Uint8Array(32)) }))),
-    ).toEqual(["future_epoch"]);
+    const ahead = core.handle(msg(1, { kind: "vote", vote: other.vote(1, 1, new Uint8Array(32)) }));
+    expect(reasons(ahead)).toEqual(["future_epoch"]);
+    expect(ofType(ahead, "fetchBlocks")).toEqual([]);
+    // Where epochs change, this node is behind: it asks for the rest of its own epoch (peers
+    // keep the end of every epoch), then the next, one epoch at a time.
+    const changing = f.core(0, { epochLengthRounds: 10 });
+    changing.handle({ type: "start", nowMs: 0 });
+    const behind = changing.handle(msg(1, { kind: "vote", vote: other.vote(1, 1, new Uint8Array(32)) }));
+    expect(reasons(behind)).toEqual(["future_epoch"]);
+    expect(ofType(behind, "fetchBlocks").map((e) => [e.epoch, e.from])).toEqual([[0, 1]]);
     const unknown = { ...f.vote(1, 1, new Uint8Array(32)), signerIndex: 9 };
     expect(reasons(core.handle(msg(1, { kind: "vote", vote: unknown })))).toEqual(["unknown_signer"]);
     expect(reasons(core.handle(msg(1, { kind: "vote", vote: f.vote(1, 500, new Uint8Array(32)) })))).toEqual([

@@ -102,7 +102,8 @@ describe("status", () => {
 
 describe("sync requests", () => {
   it("round-trips range and hash requests and rejects malformed ones", () => {
-    expect(decodeRangeRequest(encodeRangeRequest(5n, 7))).toEqual({ start: 5n, count: 7 });
+    const range = { epoch: 3n, start: 5n, count: 7 };
+    expect(decodeRangeRequest(encodeRangeRequest(range))).toEqual(range);
     expect(() => decodeRangeRequest(new Uint8Array(3))).toThrow(
       expect.objectContaining({ code: "BAD_REQUEST" }),
     );
