@@ -48,13 +48,6 @@ export interface NodeConfig {
     pollIntervalMs: number;
     reporterKeyFile?: string;
   };
-  consensus: {
-    roundTimeoutMs: number;
-    timeoutBackoff: number;
-    maxRoundTimeoutMs: number;
-    leaderTermRounds: number;
-  };
-  blocks: { miniBlockIntervalMs: number; evmBlockIntervalMs: number };
 }
 
 export const DEFAULT_CONFIG_FILE = fileURLToPath(new URL("../../config/default.toml", import.meta.url));
@@ -198,6 +191,9 @@ function describeIssue(issue: z.core.$ZodIssue, envPaths: Map<string, string>): 
   if (issue.code === "unrecognized_keys") {
     return issue.keys.map((key) => {
       const full = issue.path.length ? `${path}.${key}` : key;
+      if (issue.path.length === 0 && (key === "consensus" || key === "blocks")) {
+        return `${key}: not a node setting: round timeouts, leader terms and block intervals come from the network's genesis file (its "consensus" object), the same for every validator`;
+      }
       return `${full}: unknown key (check the spelling; see config/default.toml for the known keys)`;
     });
   }
@@ -241,16 +237,6 @@ function toNodeConfig(c: ConfigFile, base: string): NodeConfig {
       confirmations: c.l1.confirmations,
       pollIntervalMs: c.l1.poll_interval_ms,
       reporterKeyFile: c.l1.reporter_key_file === undefined ? undefined : inData(c.l1.reporter_key_file),
-    },
-    consensus: {
-      roundTimeoutMs: c.consensus.round_timeout_ms,
-      timeoutBackoff: c.consensus.timeout_backoff,
-      maxRoundTimeoutMs: c.consensus.max_round_timeout_ms,
-      leaderTermRounds: c.consensus.leader_term_rounds,
-    },
-    blocks: {
-      miniBlockIntervalMs: c.blocks.mini_block_interval_ms,
-      evmBlockIntervalMs: c.blocks.evm_block_interval_ms,
     },
   };
 }

@@ -22,9 +22,11 @@ import {
   parseHostPort,
 } from "../metrics/index.ts";
 import { P2pHost } from "../p2p/host.ts";
+import type { P2pLimitsOverrides } from "../p2p/limits.ts";
 import type { RangeRequest } from "../p2p/sync-codec.ts";
 import type { ConsensusStatusData, ValidatorSetData } from "../rpc/backend.ts";
 import { RpcServer } from "../rpc/index.ts";
+import type { RpcLimits } from "../rpc/limits.ts";
 import { ChainStore } from "../storage/index.ts";
 import type { Block, QuorumCertificate } from "../types/index.ts";
 import { CodedError } from "../util/coded-error.ts";
@@ -67,6 +69,10 @@ export interface ValidatorNodeOpts {
   rpcAddress?: string;
   /** Mounts the admin_ RPC namespace (peer block/unblock for partition tests). Off by default. */
   enableAdminRpc?: boolean;
+  /** JSON-RPC limits besides the defaults (config `rpc.max_body_bytes`, `max_batch`, `max_connections`). */
+  rpcLimits?: Partial<RpcLimits>;
+  /** p2p limits besides the defaults (config `p2p.max_peers` sets `maxConnections`). */
+  p2pLimits?: P2pLimitsOverrides;
   /** Where equivocation evidence goes: the L1 Slashing contract, paid by a reporter key. */
   evidenceReporter?: { l1RpcUrl: string; slashing: `0x${string}`; reporterKeyFile: string };
   /** L1 epochs (required when genesis sets consensus.epochLengthRounds): see epoch-manager.ts. */
@@ -326,6 +332,7 @@ export class ValidatorNode {
         listen: this.opts.listen,
         staticPeers,
         peerKeyFile: this.opts.peerKeyFile ?? join(this.opts.dataDir, "peer-key"),
+        ...(this.opts.p2pLimits ? { limits: this.opts.p2pLimits } : {}),
       },
       {
         status: () => ({
@@ -415,6 +422,7 @@ export class ValidatorNode {
           port: rp,
           enableAdmin: this.opts.enableAdminRpc ?? false,
           clientVersion: "megaseq/0.1.0",
+          ...(this.opts.rpcLimits ? { limits: this.opts.rpcLimits } : {}),
         },
         {
           backend: chain,

@@ -78,7 +78,17 @@ function resolveOptions(opts: NodeCliOptions): ResolvedNodeOptions {
     listen: opts.listen ?? config?.p2p.listen ?? ["/ip4/127.0.0.1/tcp/0"],
     staticPeers: [...(opts.peer ?? []), ...(config?.p2p.staticPeers ?? []), ...(config?.p2p.bootnodes ?? [])],
     enableAdminRpc: opts.enableAdminRpc === true || config?.rpc.adminEnabled === true,
-    ...(config ? { peerKeyFile: config.p2p.peerKeyFile } : {}),
+    ...(config
+      ? {
+          peerKeyFile: config.p2p.peerKeyFile,
+          p2pLimits: { maxConnections: config.p2p.maxPeers },
+          rpcLimits: {
+            maxBodyBytes: config.rpc.maxBodyBytes,
+            maxBatchLength: config.rpc.maxBatch,
+            maxConnections: config.rpc.maxConnections,
+          },
+        }
+      : {}),
     ...(rpcAddress ? { rpcAddress } : {}),
     ...(metricsAddress ? { metricsAddress } : {}),
     ...(reporterKeyFile && slashing && l1RpcUrl

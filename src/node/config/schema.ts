@@ -73,54 +73,13 @@ export const ConfigFileSchema = z
         reporter_key_file: path.optional(),
       })
       .strict(),
-    consensus: z
-      .object({
-        round_timeout_ms: positiveInt("milliseconds"),
-        timeout_backoff: z
-          .number({ error: "expected a number >= 1 (multiplier per consecutive timeout)" })
-          .min(1, "expected a number >= 1 (multiplier per consecutive timeout)"),
-        max_round_timeout_ms: positiveInt("milliseconds"),
-        leader_term_rounds: positiveInt("rounds"),
-      })
-      .strict(),
-    blocks: z
-      .object({
-        mini_block_interval_ms: positiveInt("milliseconds"),
-        evm_block_interval_ms: positiveInt("milliseconds"),
-      })
-      .strict(),
   })
-  .strict()
-  .superRefine((c, ctx) => {
-    if (c.consensus.max_round_timeout_ms < c.consensus.round_timeout_ms) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["consensus", "max_round_timeout_ms"],
-        message: "expected a value >= consensus.round_timeout_ms",
-      });
-    }
-    if (c.blocks.evm_block_interval_ms < c.blocks.mini_block_interval_ms) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["blocks", "evm_block_interval_ms"],
-        message: "expected a value >= blocks.mini_block_interval_ms",
-      });
-    }
-  });
+  .strict();
 
 export type ConfigFile = z.infer<typeof ConfigFileSchema>;
 
 /** The sections of the file (tables), for environment overrides. */
-export const CONFIG_SECTIONS = [
-  "logging",
-  "p2p",
-  "rpc",
-  "metrics",
-  "keys",
-  "l1",
-  "consensus",
-  "blocks",
-] as const;
+export const CONFIG_SECTIONS = ["logging", "p2p", "rpc", "metrics", "keys", "l1"] as const;
 export const TOP_LEVEL_KEYS = ["data_dir", "chain_id"] as const;
 
 export function sectionKeys(section: (typeof CONFIG_SECTIONS)[number]): string[] {

@@ -29,8 +29,6 @@ describe("config loading", () => {
     const config = loadConfig();
     expect(config.chainId).toBe(4242);
     expect(config.p2p.listen).toEqual(["/ip4/0.0.0.0/tcp/9000"]);
-    expect(config.consensus.leaderTermRounds).toBe(1);
-    expect(config.blocks.miniBlockIntervalMs).toBe(10);
     expect(config.l1.stakingManager).toBeUndefined();
   });
 
@@ -75,11 +73,9 @@ describe("config loading", () => {
         '[logging]\nlevel = "loud"',
         /logging\.level: expected one of fatal, error, warn, info, debug, trace, silent, got "loud"/,
       ],
-      ["[consensus]\ntimeout_backoff = 0.5", /consensus\.timeout_backoff: expected a number >= 1/],
-      [
-        "[consensus]\nround_timeout_ms = 20000",
-        /consensus\.max_round_timeout_ms: expected a value >= consensus\.round_timeout_ms/,
-      ],
+      // Consensus parameters are the network's (genesis), not one node's: say where they live.
+      ["[consensus]\ntimeout_backoff = 1.5", /consensus: not a node setting: .* genesis file/],
+      ["[blocks]\nmini_block_interval_ms = 10", /blocks: not a node setting/],
       ["[p2p]\nlisen = []", /p2p\.lisen: unknown key/],
       ["colour = 1", /colour: unknown key/],
       ["p2p = 5", /p2p: expected object, got 5/],
@@ -105,7 +101,6 @@ describe("config loading", () => {
         MEGASEQ_P2P_LISTEN: "/ip4/127.0.0.1/tcp/9001, /ip4/127.0.0.1/tcp/9002",
         MEGASEQ_P2P_PEER_KEY_FILE: "/keys/p2p.key",
         MEGASEQ_RPC_ADMIN_ENABLED: "true",
-        MEGASEQ_CONSENSUS_TIMEOUT_BACKOFF: "2.5",
         MEGASEQ_L1_SLASHING: "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512",
         MEGASEQ_UNRELATED_TOOL_SETTING: "ignored",
         PATH: "/usr/bin",
@@ -115,7 +110,6 @@ describe("config loading", () => {
     expect(config.p2p.listen).toEqual(["/ip4/127.0.0.1/tcp/9001", "/ip4/127.0.0.1/tcp/9002"]);
     expect(config.p2p.peerKeyFile).toBe("/keys/p2p.key");
     expect(config.rpc.adminEnabled).toBe(true);
-    expect(config.consensus.timeoutBackoff).toBe(2.5);
     expect(config.l1.slashing).toBe("0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512");
   });
 
