@@ -28,6 +28,7 @@ export interface NodeConfig {
     staticPeers: string[];
     peerKeyFile: string;
     maxPeers: number;
+    gossipMeshDegree: number;
   };
   rpc: {
     enabled: boolean;
@@ -218,6 +219,7 @@ function toNodeConfig(c: ConfigFile, base: string): NodeConfig {
       staticPeers: c.p2p.static_peers,
       peerKeyFile: inData(c.p2p.peer_key_file),
       maxPeers: c.p2p.max_peers,
+      gossipMeshDegree: c.p2p.gossip_mesh_degree,
     },
     rpc: {
       enabled: c.rpc.enabled,

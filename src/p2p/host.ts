@@ -215,6 +215,7 @@ export class P2pHost {
           ignoreDuplicatePublishError: true,
           emitSelf: false,
           heartbeatInterval: limits.heartbeatMs,
+          ...meshParams(limits.gossipMeshDegree),
           // One RPC may carry several messages; anything larger is dropped undecoded.
           maxInboundDataLength: largestTopic + 64 * 1024,
           allowedTopics: TOPIC_KINDS.map((kind) => topicName(this.chainId, kind)),
@@ -660,4 +661,27 @@ function parseAddr(addr: string): Multiaddr {
 
 function peerIdOf(ma: Multiaddr): string | undefined {
   return ma.getComponents().find((c) => c.name === "p2p")?.value;
+}
+
+/**
+ * Gossipsub's mesh sizes for a degree (see P2pLimits.gossipMeshDegree): D = Dlo = Dhi = degree,
+ * and publishing floods every topic peer, so that with degree 0 the publisher reaches all its
+ * peers and nobody forwards.
+ */
+function meshParams(degree: number): {
+  D: number;
+  Dlo: number;
+  Dhi: number;
+  Dout: number;
+  Dscore: number;
+  floodPublish: true;
+} {
+  return {
+    D: degree,
+    Dlo: degree,
+    Dhi: degree,
+    Dout: Math.floor(degree / 3),
+    Dscore: Math.floor((2 * degree) / 3),
+    floodPublish: true,
+  };
 }

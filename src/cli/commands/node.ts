@@ -81,7 +81,7 @@ function resolveOptions(opts: NodeCliOptions): ResolvedNodeOptions {
     ...(config
       ? {
           peerKeyFile: config.p2p.peerKeyFile,
-          p2pLimits: { maxConnections: config.p2p.maxPeers },
+          p2pLimits: { maxConnections: config.p2p.maxPeers, gossipMeshDegree: config.p2p.gossipMeshDegree },
           rpcLimits: {
             maxBodyBytes: config.rpc.maxBodyBytes,
             maxBatchLength: config.rpc.maxBatch,

@@ -46,6 +46,7 @@ export const ConfigFileSchema = z
         static_peers: z.array(peerAddr),
         peer_key_file: path,
         max_peers: positiveInt("connections"),
+        gossip_mesh_degree: nonNegativeInt("peers"),
       })
       .strict(),
     rpc: z
