@@ -89,8 +89,17 @@ export class ConsensusHost {
     this.modules = modules;
     this.log = (modules.log ?? silentLogger).child({ module: "consensus" });
     this.now = modules.now ?? Date.now;
-    for (const [index, peer] of opts.validatorPeers) this.peerToValidator.set(peer, index);
+    this.refreshValidatorPeers();
     this.verifier = modules.verifier ?? new SyncBlsVerifier();
+  }
+
+  /**
+   * Re-reads `opts.validatorPeers` (the caller changed it for a new epoch's set): which peer is
+   * which validator decides whose direct votes skip the gossip check and who pays for a bad one.
+   */
+  refreshValidatorPeers(): void {
+    this.peerToValidator.clear();
+    for (const [index, peer] of this.opts.validatorPeers) this.peerToValidator.set(peer, index);
   }
 
   /** Registers the gossip handlers; call before the p2p host starts so it subscribes at once. */

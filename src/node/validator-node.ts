@@ -444,6 +444,7 @@ export class ValidatorNode {
     );
     this.validatorPeers.clear();
     for (const [i, peer] of peersOfSet(validators, knownPeers)) this.validatorPeers.set(i, peer);
+    this.host?.refreshValidatorPeers();
     this.sets.set(epoch, { l1Block, validators });
     for (const old of this.sets.keys()) if (this.sets.size > 4) this.sets.delete(old);
     const pub = this.modules.blsSecretKey
