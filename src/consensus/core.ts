@@ -14,7 +14,6 @@ import {
   BlockHeader,
   Justification,
   type MiniBlockPayload,
-  MiniBlockPayload as MiniBlockPayloadType,
   type QuorumCertificate,
   type SignedVote,
   signingRootFromMessageRoot,
@@ -25,6 +24,7 @@ import {
   type TimeoutMessage,
   type Vote,
 } from "../types/index.ts";
+import { payloadRootOf } from "../types/payload-root.ts";
 import { BlockTree, type TreeNode } from "./block-tree.ts";
 import { bytesEqual, toHex } from "./bytes.ts";
 import { type CertCheck, Committee, maxHighQcRound } from "./committee.ts";
@@ -633,7 +633,7 @@ export class ConsensusCore {
       proposerIndex: this.self,
       parentRoot: qc.blockRoot,
       parentRound: qc.round,
-      payloadRoot: MiniBlockPayloadType.hashTreeRoot(payload),
+      payloadRoot: payloadRootOf(payload),
       stateBlockNumber: 0,
       stateRoot: new Uint8Array(32),
       justifyRoot: Justification.hashTreeRoot(justify),
@@ -775,8 +775,7 @@ export class ConsensusCore {
     } else if (tc.length !== 1 || tc[0].round + 1 !== h.round) {
       return "round not justified by QC or TC";
     }
-    if (!bytesEqual(h.payloadRoot, MiniBlockPayloadType.hashTreeRoot(block.payload)))
-      return "payload root mismatch";
+    if (!bytesEqual(h.payloadRoot, payloadRootOf(block.payload))) return "payload root mismatch";
     if (!bytesEqual(h.justifyRoot, Justification.hashTreeRoot(block.justify))) return "justify root mismatch";
     return null;
   }
@@ -1245,7 +1244,7 @@ export class ConsensusCore {
     if (epochLength > 0 && parent.summary.round >= epochLength) {
       // Past the epoch boundary: these blocks only certify it and are never committed.
       const payload = emptyPayload();
-      this.propose(payload, MiniBlockPayloadType.hashTreeRoot(payload), 0, new Uint8Array(32));
+      this.propose(payload, payloadRootOf(payload), 0, new Uint8Array(32));
       return;
     }
     this.payloadRequestedRound = round;
@@ -1277,7 +1276,7 @@ export class ConsensusCore {
     }
     let payloadRoot: Uint8Array;
     try {
-      payloadRoot = MiniBlockPayloadType.hashTreeRoot(input.payload);
+      payloadRoot = payloadRootOf(input.payload);
     } catch (err) {
       this.drop("invalid_block", input, null, `payload: ${(err as Error).message}`);
       return;
