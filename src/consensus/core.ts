@@ -339,6 +339,18 @@ export class ConsensusCore {
     );
   }
 
+  /**
+   * Who builds the next proposal: the leader of the round after the current one, on top of this
+   * round's proposal when this node has it (else as if on the highest certified block). Hosts
+   * route transactions there; null before start or between epochs.
+   */
+  nextLeader(): number | null {
+    if (this.epochEnded !== null) return null;
+    const current = this.tree.blocksInRoundOrder().find((n) => n.summary.round === this.round);
+    if (current !== undefined) return this.leaderOf(current, this.round + 1);
+    return this.leaderForRound(this.round + 1);
+  }
+
   /** The leader of the round after `round` when it extends the block `root` (for hosts/tests). */
   leaderAfterBlock(root: Uint8Array): number | null {
     const node = this.tree.get(root);

@@ -118,8 +118,9 @@ export interface NodeChainModules {
   /** Wall clock in ms (preconfirmation expiry). */
   now?: () => number;
   /**
-   * This validator's index and whether it leads the current round: while it leads, admitted
-   * transactions execute at once into its open mini-block (preconfirmed on arrival).
+   * This validator's index and whether it "leads": builds the next proposal. While it does,
+   * admitted transactions execute at once into its open mini-block (preconfirmed on arrival), the
+   * one it proposes when its round starts.
    */
   leader?: { selfIndex: () => number; leading: () => boolean };
 }
@@ -319,7 +320,7 @@ export class NodeChain implements RpcBackend {
   }
 
   /**
-   * Whether this node leads the current round, asked once per event-loop turn: the consensus
+   * Whether this node builds the next proposal, asked once per event-loop turn: the consensus
    * core computes the leader (reputation window) on every call, and admission asks per
    * transaction. A stale answer costs nothing: the build takes what arrivals missed from the
    * pool, and the arrival queue checks again before it executes.

@@ -289,7 +289,8 @@ export class ValidatorNode {
         // The validator index can change at an epoch change: read it live.
         leader: {
           selfIndex: () => this.selfIndex ?? -1,
-          leading: () => this.selfIndex !== null && core.status().leader === this.selfIndex,
+          // The node that builds the next proposal executes arrivals into it (preconfirmations).
+          leading: () => this.selfIndex !== null && core.nextLeader() === this.selfIndex,
         },
         consensusStatus: () => this.consensusStatus(),
         validatorSet: (epoch) => this.validatorSet(epoch),
@@ -394,8 +395,8 @@ export class ValidatorNode {
       {
         libp2p: () => p2p.libp2p,
         chain,
-        // The current leader first: it executes the tx on arrival.
-        peers: () => leaderFirst(p2p.peers(), this.validatorPeers.get(core.status().leader)),
+        // The next proposer first: it executes the tx on arrival into the mini-block it proposes.
+        peers: () => leaderFirst(p2p.peers(), this.validatorPeers.get(core.nextLeader() ?? -1)),
         log: this.log,
       },
     );

@@ -65,6 +65,17 @@ describe("core: voting, safety and commit", () => {
     }
   });
 
+  it("names the next proposer: the leader of the round after the current one", () => {
+    const f = new Forge([1, 1, 1, 1]);
+    const core = f.core(0);
+    expect(core.nextLeader()).toBe(1); // before start: round 0, next is round 1
+    core.handle({ type: "start", nowMs: 0 });
+    expect(core.status().leader).toBe(1);
+    expect(core.nextLeader()).toBe(2);
+    ackAll(core, core.handle(msg(1, { kind: "proposal", block: f.block(1, 1, f.genesisQc()) })));
+    expect(core.nextLeader()).toBe(2); // on top of round 1's proposal now
+  });
+
   it("a restarted core with persisted safety data does not vote again in that round", () => {
     const f = new Forge([1, 1, 1, 1]);
     const core = f.core(0);
