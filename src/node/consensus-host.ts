@@ -43,6 +43,8 @@ export interface ConsensusHostModules {
   onCommit: (blocks: CommittedBlock[], qc: QuorumCertificate) => void;
   /** The core switched to `epoch` (after the `epochChanged` effect). */
   onEpochChanged?: (epoch: number) => void;
+  /** The core entered `round` (after the `roundEntered` effect). */
+  onRoundEntered?: (round: number) => void;
   onEvidence?: (evidence: Evidence) => void;
   /**
    * Checks the signatures of gossiped messages before they are forwarded (all sets of one message
@@ -286,6 +288,7 @@ export class ConsensusHost {
         case "roundEntered":
           m?.round.set(effect.round);
           if (effect.via === "tc") m?.timeouts.inc();
+          this.modules.onRoundEntered?.(effect.round);
           this.log.debug({ round: effect.round, leader: effect.leader, via: effect.via }, "round entered");
           break;
         case "epochChanged":

@@ -53,6 +53,8 @@ import { PreconfStore, type PreconfStoreOpts } from "./preconf-store.ts";
 
 /** Arrivals executed into the open mini-block per turn of the execution queue. */
 const OFFERS_PER_SLICE = 64;
+/** Waited-on transactions kept for this node's next turn to build (see NodeChain.startBuilding). */
+const MAX_AWAITED = 4096;
 
 /**
  * The node's mini-block caps. Under load a round costs the 4 nodes far more (BLS, gossip,
@@ -191,6 +193,12 @@ export class NodeChain implements RpcBackend {
   /** Admitted while leading, waiting to execute into the open mini-block (bounded by the pool). */
   private offers: ExecTx[] = [];
   private readonly urgentOffers: ExecTx[] = [];
+  /**
+   * Transactions a client waits on that reached this node while it was not building the next
+   * proposal: executed first when it starts to (see startBuilding), if no earlier proposal took
+   * them. Bounded; the oldest go first.
+   */
+  private readonly awaited = new Map<Hex, ExecTx>();
   private offersScheduled = false;
   private leadingCache: boolean | undefined;
   private poolGaugeScheduled = false;
@@ -341,9 +349,28 @@ export class NodeChain implements RpcBackend {
    */
   expedite(hash: Hex): void {
     const at = this.offers.findIndex((t) => t.hash === hash);
-    if (at < 0) return;
-    const [tx] = this.offers.splice(at, 1);
-    this.urgentOffers.push(tx);
+    if (at >= 0) {
+      const [tx] = this.offers.splice(at, 1);
+      this.urgentOffers.push(tx);
+      return;
+    }
+    const tx = this.known.get(hash);
+    if (tx === undefined || !this.mempool.has(hash) || this.leadingNow()) return;
+    this.awaited.delete(hash);
+    this.awaited.set(hash, tx);
+    if (this.awaited.size > MAX_AWAITED) this.awaited.delete(this.awaited.keys().next().value as Hex);
+  }
+
+  /**
+   * This node now builds the next proposal (its consensus round just moved so that it leads the
+   * one after): the transactions clients wait on go into its open mini-block first.
+   */
+  startBuilding(): void {
+    this.leadingCache = undefined;
+    if (this.awaited.size === 0) return;
+    for (const [hash, tx] of this.awaited) if (this.mempool.has(hash)) this.urgentOffers.push(tx);
+    this.awaited.clear();
+    this.scheduleOffers();
   }
 
   /**
@@ -865,9 +892,9 @@ export class NodeChain implements RpcBackend {
       hash: tx.hash,
       preconfirmed: () => {
         const promise = wait("preconfirmed");
-        // A leading node preconfirms itself (on arrival); the validators are asked too, for when
-        // its round ends first (the next leader then builds it from its pool).
-        if (this.modules.leader?.leading()) this.expedite(tx.hash);
+        // A node building the next proposal preconfirms it itself (on arrival), one that builds
+        // later does when its turn comes; the validators are asked too (the next builder first).
+        this.expedite(tx.hash);
         this.modules.requestPreconfirmation?.(raw, tx.hash);
         return promise;
       },

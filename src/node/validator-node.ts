@@ -362,6 +362,9 @@ export class ValidatorNode {
         ),
         onCommit: (blocks, qc) => this.onCommit(blocks, qc),
         onEpochChanged: (epoch) => this.keepEpochEnd(epoch - 1),
+        onRoundEntered: () => {
+          if (this.selfIndex !== null && core.nextLeader() === this.selfIndex) chain.startBuilding();
+        },
         onEvidence: (evidence) => {
           this.evidence?.submit(evidence).then(
             (outcome) => this.log.warn({ outcome }, "evidence sent to L1"),
