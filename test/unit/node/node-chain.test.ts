@@ -284,6 +284,22 @@ describe("NodeChain", () => {
     expect(await follower.getBalance("0x000000000000000000000000000000000000dead", 0n)).toBe(7n);
   });
 
+  it("a node asked to preconfirm before its turn to build executes the tx first when that turn starts", async () => {
+    let building = false;
+    const chain = await newChain(
+      {},
+      { leader: { selfIndex: (): number => 0, leading: (): boolean => building } },
+    );
+    const submitted = await chain.submitTransaction(await transfer(0, 3n));
+    const preconfirmed = submitted.preconfirmed();
+    await chain.idle();
+    // Not building the next proposal: nothing executed yet, the tx waits for this node's turn.
+    expect(chain.preconfs.preconfirmed(submitted.hash)).toBeUndefined();
+    building = true;
+    chain.startBuilding();
+    expect(await preconfirmed).toMatchObject({ finality: "preconfirmed", status: 1 });
+  });
+
   it("keeps the speculation when the next payload is asked for before the commit that precedes it executes", async () => {
     const leader = await newChain({}, LEADING);
     await leader.submitTransaction(await transfer(0, 1n));
