@@ -4,7 +4,7 @@ import { InsecureTestScheme, insecureTestCommittee } from "../../../src/consensu
 import { JolteonSafetyRules } from "../../../src/consensus/safety-rules.ts";
 import type { SignatureScheme } from "../../../src/consensus/types.ts";
 import { VoteCollector } from "../../../src/consensus/vote-collector.ts";
-import { signingRootOfVote, type SignedVote } from "../../../src/types/index.ts";
+import { type SignedVote, signingRootOfVote } from "../../../src/types/index.ts";
 
 /** The test scheme, counting the pairing-like checks the collector asks for. */
 class CountingScheme extends InsecureTestScheme {
@@ -13,7 +13,11 @@ class CountingScheme extends InsecureTestScheme {
     this.checks++;
     return super.verify(pubkey, message, signature);
   }
-  override fastAggregateVerify(pubkeys: readonly Uint8Array[], message: Uint8Array, signature: Uint8Array): boolean {
+  override fastAggregateVerify(
+    pubkeys: readonly Uint8Array[],
+    message: Uint8Array,
+    signature: Uint8Array,
+  ): boolean {
     this.checks++;
     return super.fastAggregateVerify(pubkeys, message, signature);
   }
@@ -22,7 +26,12 @@ class CountingScheme extends InsecureTestScheme {
 const CHAIN_ID = 7;
 const ROOT = new Uint8Array(32).fill(5);
 
-function setup(): { committee: Committee; scheme: CountingScheme; collector: VoteCollector; vote: (i: number, bad?: boolean) => SignedVote } {
+function setup(): {
+  committee: Committee;
+  scheme: CountingScheme;
+  collector: VoteCollector;
+  vote: (i: number, bad?: boolean) => SignedVote;
+} {
   const { validators, signers } = insecureTestCommittee([1, 1, 1, 1]);
   const scheme = new CountingScheme();
   const committee = new Committee(
