@@ -28,6 +28,17 @@ import { SafetyFile } from "../../src/node/safety-file.ts";
 import { SAFETY_FILE_NAME } from "../../src/node/validator-node.ts";
 import { committedHeight, logTail, metric, startTestNode, type TestNode, waitUntil } from "./node-helpers.ts";
 
+/** Whether the node's safety file records a vote in `epoch` or later. */
+function votedSince(dataDir: string, epoch: number): boolean {
+  const file = new SafetyFile({ path: join(dataDir, SAFETY_FILE_NAME) });
+  try {
+    const data = file.load();
+    return data !== undefined && data.epoch >= epoch && data.lastVotedRound > 0;
+  } finally {
+    file.close();
+  }
+}
+
 /** One labelled sample, e.g. ('megaseq_l1_evidence_submitted_total', 'result="slashed"'); 0 if absent. */
 async function labeledMetric(url: string, name: string, label: string): Promise<number> {
   const text = (await scrapeMetrics(url)) ?? "";
@@ -274,14 +285,7 @@ describe("megaseq node: epochs from L1", () => {
     await waitUntil(
       "the joiner votes and proposes",
       async () => {
-        const file = new SafetyFile({ path: join(joiner.dataDir, SAFETY_FILE_NAME) });
-        let voted = false;
-        try {
-          const data = file.load();
-          voted = data !== undefined && data.epoch >= joinedEpoch && data.lastVotedRound > 0;
-        } finally {
-          file.close();
-        }
+        const voted = votedSince(joiner.dataDir, joinedEpoch);
         const proposed = await labeledMetric(
           nodes[4].metricsUrl,
           "megaseq_consensus_proposals_total",
@@ -320,15 +324,10 @@ describe("megaseq node: epochs from L1", () => {
     await waitUntil(
       "the restarted node commits and votes in the current epoch",
       async () => {
-        const file = new SafetyFile({ path: join(restarted.dataDir, SAFETY_FILE_NAME) });
-        let voted = false;
-        try {
-          const data = file.load();
-          voted = data !== undefined && data.epoch >= target && data.lastVotedRound > 0;
-        } finally {
-          file.close();
-        }
-        return voted && ((await committedHeight(restarted.metricsUrl)) ?? 0) > heightThen;
+        return (
+          votedSince(restarted.dataDir, target) &&
+          ((await committedHeight(restarted.metricsUrl)) ?? 0) > heightThen
+        );
       },
       30_000,
       200,
