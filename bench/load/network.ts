@@ -6,7 +6,11 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isRunning, type NodeProcessOptions, spawnNode, stopProcess } from "../../src/node/devnet-process.ts";
-import { createLocalNetwork, type LocalNetwork } from "../../src/node/local-network.ts";
+import {
+  createLocalNetwork,
+  type LocalNetwork,
+  validatorProcessOptions,
+} from "../../src/node/local-network.ts";
 
 export interface RpcNode {
   index: number;
@@ -114,14 +118,8 @@ export async function startRpcNetwork(opts: RpcNetworkOpts): Promise<RpcNetwork>
   const nodes: RpcNode[] = net.validators.map((v) => {
     const logFile = join(dir, `node${v.index}.log`);
     const processOpts: NodeProcessOptions = {
-      genesisFile: net.genesisFile,
-      dataDir: v.dataDir,
-      keystoreFile: v.keystoreFile,
-      passwordFile: v.passwordFile,
-      p2pPort: v.p2pPort,
-      metricsPort: v.metricsPort,
+      ...validatorProcessOptions(net.genesisFile, v, logFile),
       rpcPort: v.rpcPort,
-      logFile,
       logLevel: opts.logLevel ?? "warn",
     };
     const child = spawnNode(processOpts, { cpuProfileDir: profileDirOf(opts, v.index) });

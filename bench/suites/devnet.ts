@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { metricValue, scrapeMetrics } from "../../src/node/devnet-metrics.ts";
 import { spawnNode, stopProcess } from "../../src/node/devnet-process.ts";
-import { createLocalNetwork } from "../../src/node/local-network.ts";
+import { createLocalNetwork, validatorProcessOptions } from "../../src/node/local-network.ts";
 import { type BenchResult, progress } from "../harness.ts";
 
 const VALIDATORS = 4;
@@ -85,16 +85,7 @@ export async function run(): Promise<BenchResult> {
     for (const v of net.validators) {
       children.push(
         spawnNode(
-          {
-            genesisFile: net.genesisFile,
-            dataDir: v.dataDir,
-            keystoreFile: v.keystoreFile,
-            passwordFile: v.passwordFile,
-            p2pPort: v.p2pPort,
-            metricsPort: v.metricsPort,
-            logFile: join(v.dataDir, "node.log"),
-            logLevel: "warn",
-          },
+          { ...validatorProcessOptions(net.genesisFile, v, join(v.dataDir, "node.log")), logLevel: "warn" },
           { cpuProfileDir: v === net.validators[0] ? PROFILE_DIR : undefined },
         ),
       );

@@ -9,6 +9,7 @@ import { type OperatorContext, sendTx } from "../l1/operator.ts";
 import { registrationKey } from "../l1/pop.ts";
 import { ensureAllowance } from "../l1/staking-ops.ts";
 import { CodedError } from "../util/coded-error.ts";
+import type { GenesisJson } from "./genesis.ts";
 import type { LocalValidator } from "./local-network.ts";
 
 export class DevnetL1Error extends CodedError<"SET_MISMATCH" | "TX_REVERTED"> {}
@@ -185,4 +186,28 @@ export async function registerValidator(
 /** The EIP-2537 (128-byte) form of a local validator's compressed BLS public key. */
 export function pubkey128Of(v: LocalValidator): Hex {
   return `0x${Buffer.from(g1ToEip2537(Buffer.from(v.blsPubkey.slice(2), "hex"))).toString("hex")}`;
+}
+
+/**
+ * The genesis validator list of a set read from StakingManager: each entry's address and stake
+ * from L1, its BLS key and peer from the local validator holding that key.
+ */
+export function genesisValidatorsOf(
+  set: readonly ValidatorSetEntry[],
+  local: readonly LocalValidator[],
+): GenesisJson["validators"] {
+  const byPubkey = new Map(local.map((v) => [pubkey128Of(v).toLowerCase(), v]));
+  return set.map((entry) => {
+    const v = byPubkey.get(entry.blsPubkey128.toLowerCase());
+    if (!v) {
+      throw new DevnetL1Error("SET_MISMATCH", `StakingManager lists a BLS key no local validator holds`);
+    }
+    return {
+      address: entry.address,
+      blsPubkey: v.blsPubkey,
+      votingPower: entry.votingPower.toString(),
+      peerId: v.peerId,
+      multiaddr: v.multiaddr,
+    };
+  });
 }

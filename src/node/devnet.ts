@@ -9,7 +9,7 @@ import { ANVIL_DEV_KEYS, type AnvilHandle, startAnvil } from "../l1/anvil.ts";
 import { connectL1 } from "../l1/clients.ts";
 import { DEFAULT_L2_CHAIN_ID, deployToRpc } from "../l1/deploy.ts";
 import { CodedError } from "../util/coded-error.ts";
-import { devKey, operatorAddress, pubkey128Of, registerValidators } from "./devnet-l1.ts";
+import { devKey, genesisValidatorsOf, operatorAddress, registerValidators } from "./devnet-l1.ts";
 import { type NodeSample, sampleNode } from "./devnet-metrics.ts";
 import { isRunning, spawnNode, stopProcess } from "./devnet-process.ts";
 import type { GenesisJson } from "./genesis.ts";
@@ -244,25 +244,12 @@ export class Devnet {
     );
     this.checkStopped();
 
-    const byPubkey = new Map(local.validators.map((v) => [pubkey128Of(v).toLowerCase(), v]));
     const genesis: GenesisJson = {
       chainId,
       timestampMs: Date.now(),
       // Consensus epoch = the StakingManager epoch of this set: evidence then verifies on L1.
       epoch: Number(registered.epoch),
-      validators: registered.set.map((entry) => {
-        const v = byPubkey.get(entry.blsPubkey128.toLowerCase());
-        if (!v) {
-          throw new DevnetError("NODE_FAILED", `StakingManager lists a BLS key no local validator holds`);
-        }
-        return {
-          address: entry.address,
-          blsPubkey: v.blsPubkey,
-          votingPower: entry.votingPower.toString(),
-          peerId: v.peerId,
-          multiaddr: v.multiaddr,
-        };
-      }),
+      validators: genesisValidatorsOf(registered.set, local.validators),
       alloc: Object.fromEntries(accounts.map((a) => [a.address, a.balance])),
       consensus: {
         ...DEFAULT_CONSENSUS,

@@ -9,6 +9,7 @@ import {
   secretKeyFromSeed,
 } from "../crypto/index.ts";
 import { loadOrCreatePeerKey } from "../p2p/peer-key.ts";
+import type { NodeProcessOptions } from "./devnet-process.ts";
 import type { GenesisJson } from "./genesis.ts";
 
 /** One validator of a local network, with the files `megaseq node` needs. */
@@ -24,6 +25,23 @@ export interface LocalValidator {
   multiaddr: string;
   blsPubkey: string;
   address: string;
+}
+
+/** The `megaseq node` process options of a local validator (its data dir, keys and ports; no RPC). */
+export function validatorProcessOptions(
+  genesisFile: string,
+  v: LocalValidator,
+  logFile: string,
+): NodeProcessOptions {
+  return {
+    genesisFile,
+    dataDir: v.dataDir,
+    keystoreFile: v.keystoreFile,
+    passwordFile: v.passwordFile,
+    p2pPort: v.p2pPort,
+    metricsPort: v.metricsPort,
+    logFile,
+  };
 }
 
 export interface LocalNetworkOpts {

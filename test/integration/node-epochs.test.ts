@@ -10,8 +10,8 @@ import { connectL1, type L1Clients } from "../../src/l1/clients.ts";
 import { type Deployment, deployToRpc } from "../../src/l1/deploy.ts";
 import {
   fundOperator,
+  genesisValidatorsOf,
   operatorAddress,
-  pubkey128Of,
   registerFunded,
   registerValidators,
 } from "../../src/node/devnet-l1.ts";
@@ -158,21 +158,11 @@ describe("megaseq node: epochs from L1", () => {
       net.validators.slice(0, 4),
       () => {},
     );
-    const byPubkey = new Map(net.validators.map((v) => [pubkey128Of(v).toLowerCase(), v]));
     const genesis: GenesisJson = {
       chainId: L2_CHAIN_ID,
       timestampMs: Date.now(),
       epoch: Number(registered.epoch),
-      validators: registered.set.map((entry) => {
-        const v = byPubkey.get(entry.blsPubkey128.toLowerCase()) as LocalValidator;
-        return {
-          address: entry.address,
-          blsPubkey: v.blsPubkey,
-          votingPower: entry.votingPower.toString(),
-          peerId: v.peerId,
-          multiaddr: v.multiaddr,
-        };
-      }),
+      validators: genesisValidatorsOf(registered.set, net.validators),
       alloc: {},
       consensus: {
         ...DEFAULT_CONSENSUS,

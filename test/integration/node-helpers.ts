@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { metricValue, scrapeMetrics } from "../../src/node/devnet-metrics.ts";
 import { isRunning, type NodeProcessOptions, spawnNode, stopProcess } from "../../src/node/devnet-process.ts";
-import { freePort, type LocalValidator } from "../../src/node/local-network.ts";
+import { freePort, type LocalValidator, validatorProcessOptions } from "../../src/node/local-network.ts";
 import { SafetyFile } from "../../src/node/safety-file.ts";
 import { SAFETY_FILE_NAME } from "../../src/node/validator-node.ts";
 
@@ -86,13 +86,7 @@ export function startValidator(
   logLevel: "info" | "debug" = "info",
 ): TestNode {
   return startTestNode(v.index, {
-    genesisFile,
-    dataDir: v.dataDir,
-    keystoreFile: v.keystoreFile,
-    passwordFile: v.passwordFile,
-    p2pPort: v.p2pPort,
-    metricsPort: v.metricsPort,
-    logFile: join(dir, `node${v.index}.log`),
+    ...validatorProcessOptions(genesisFile, v, join(dir, `node${v.index}.log`)),
     logLevel,
   });
 }

@@ -4,7 +4,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { nodeArgs, stopProcess } from "../../src/node/devnet-process.ts";
-import { createLocalNetwork, type LocalNetwork } from "../../src/node/local-network.ts";
+import {
+  createLocalNetwork,
+  type LocalNetwork,
+  validatorProcessOptions,
+} from "../../src/node/local-network.ts";
 import { committedHeight, logTail, waitUntil } from "./node-helpers.ts";
 
 /**
@@ -73,14 +77,8 @@ describe("megaseq node: 2-2 partition through admin_ RPC", () => {
     });
     for (const v of net.validators) {
       const args = nodeArgs({
-        genesisFile: net.genesisFile,
-        dataDir: v.dataDir,
-        keystoreFile: v.keystoreFile,
-        passwordFile: v.passwordFile,
-        p2pPort: v.p2pPort,
-        metricsPort: v.metricsPort,
+        ...validatorProcessOptions(net.genesisFile, v, join(dir, `node${v.index}.log`)),
         rpcPort: v.rpcPort,
-        logFile: join(dir, `node${v.index}.log`),
         logLevel: "info",
       });
       const fd = openSync(join(dir, `node${v.index}.log`), "a");
