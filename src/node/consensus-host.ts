@@ -3,6 +3,7 @@ import type {
   ConsensusCore,
   ConsensusInput,
   ConsensusMessage,
+  CoreSnapshot,
   Effect,
   Evidence,
   SignatureCheck,
@@ -39,8 +40,11 @@ export interface ConsensusHostModules {
   p2p: P2pHost;
   safety: SafetyFile;
   payloads: PayloadSource;
-  /** Committed blocks, oldest first, in commit order; called once per block. */
-  onCommit: (blocks: CommittedBlock[], qc: QuorumCertificate) => void;
+  /**
+   * Committed blocks, oldest first, in commit order, with the core's snapshot taken right after
+   * they committed. Called after the vote the same step released has left (see execute).
+   */
+  onCommit: (blocks: CommittedBlock[], qc: QuorumCertificate, snapshot: CoreSnapshot) => void;
   /** The core switched to `epoch` (after the `epochChanged` effect). */
   onEpochChanged?: (epoch: number) => void;
   /** The core entered `round` (after the `roundEntered` effect). */
@@ -68,8 +72,10 @@ interface Admitted {
  * effects of each input are executed in order, except that safety writes start first; a
  * persistSafety effect is written and fsynced (on libuv's thread pool, one write at a time)
  * before its ack is fed back, and the core releases the vote or timeout it guards only on that
- * ack, so nothing signed leaves before the data that makes it safe is on disk. Meanwhile the
- * event loop goes on: the commit that came with the vote is applied during the fsync.
+ * ack, so nothing signed leaves before the data that makes it safe is on disk. Commits decided
+ * while a vote waits for its write are applied after that vote has left: the vote is on the
+ * round's critical path, the commit log, execution and metrics are not, and the event loop must
+ * be free to take the write's completion as soon as it lands.
  */
 export class ConsensusHost {
   private readonly opts: ConsensusHostOpts;
@@ -85,6 +91,12 @@ export class ConsensusHost {
   private nextWrite: { seq: number; data: Extract<Effect, { type: "persistSafety" }>["data"] } | null = null;
   private draining = false;
   private stopped = false;
+  /** Commits decided while a vote waited for its safety write, in commit order (see execute). */
+  private readonly pendingCommits: {
+    blocks: CommittedBlock[];
+    qc: QuorumCertificate;
+    snapshot: CoreSnapshot;
+  }[] = [];
 
   constructor(opts: ConsensusHostOpts, modules: ConsensusHostModules) {
     this.opts = opts;
@@ -170,9 +182,11 @@ export class ConsensusHost {
     this.log.info({ status: statusFields(core) }, "consensus started");
   }
 
+  /** Stops consensus; commits already decided are still handed over (the commit log closes after). */
   stop(): void {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    this.applyPendingCommits();
   }
 
   submit(input: ConsensusInput): void {
@@ -180,12 +194,22 @@ export class ConsensusHost {
     this.queue.push(input);
     if (this.draining) return;
     this.draining = true;
+    let released = false;
     try {
       for (let next = this.queue.shift(); next !== undefined; next = this.queue.shift()) {
+        if (next.type === "safetyPersisted") released = true;
         this.execute(this.modules.core.handle(next));
       }
     } finally {
       this.draining = false;
+    }
+    // Whatever waited for a write has left now (or nothing waits): apply the commits held back.
+    if (released || !this.writing) this.applyPendingCommits();
+  }
+
+  private applyPendingCommits(): void {
+    for (let c = this.pendingCommits.shift(); c !== undefined; c = this.pendingCommits.shift()) {
+      this.modules.onCommit(c.blocks, c.qc, c.snapshot);
     }
   }
 
@@ -266,7 +290,13 @@ export class ConsensusHost {
           this.fetch(effect);
           break;
         case "commit":
-          this.modules.onCommit(effect.blocks, effect.qc);
+          // The snapshot is taken now, so that it matches these blocks however late they are applied.
+          this.pendingCommits.push({
+            blocks: effect.blocks,
+            qc: effect.qc,
+            snapshot: this.modules.core.snapshot(),
+          });
+          if (!this.writing && this.pendingCommits.length === 1) this.applyPendingCommits();
           break;
         case "evidence":
           m?.evidence.inc({ kind: effect.evidence.kind });
