@@ -5,8 +5,14 @@
  * restored snapshot after a restart.
  */
 
-import type { Timeout, Vote } from "../types/index.ts";
-import { type Block, BlockHeader, type QuorumCertificate, type TimeoutCertificate } from "../types/index.ts";
+import {
+  type Block,
+  BlockHeader,
+  type QuorumCertificate,
+  type Timeout,
+  type TimeoutCertificate,
+  type Vote,
+} from "../types/index.ts";
 import { BlockTree } from "./block-tree.ts";
 import { bytesEqual } from "./bytes.ts";
 import { Committee } from "./committee.ts";
