@@ -37,6 +37,7 @@ import {
   type RangeRequest,
 } from "./sync-codec.ts";
 import { parseTopic, TOPIC_KINDS, type TopicKind, topicName } from "./topics.ts";
+import { batchYamuxWindowUpdates } from "./yamux-window-updates.ts";
 
 /** What a gossip validator decides. Reasons become metric labels: use a small fixed set. */
 export type GossipVerdict<T> =
@@ -197,6 +198,7 @@ export class P2pHost {
       });
     }
     const largestTopic = Math.max(...Object.values(limits.topicMaxBytes));
+    batchYamuxWindowUpdates();
     const node = await createLibp2p({
       privateKey,
       addresses: { listen: this.opts.listen },
