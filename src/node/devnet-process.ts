@@ -46,9 +46,8 @@ export function nodeArgs(opts: NodeProcessOptions): string[] {
   return args;
 }
 
-/** Starts `megaseq node` under this Node binary, output appended to its log file. */
 /**
- * Starts a `megaseq node` child logging to opts.logFile. With `cpuProfileDir`, V8's CPU profiler
+ * Starts a `megaseq node` child under this Node binary, output appended to opts.logFile. With `cpuProfileDir`, V8's CPU profiler
  * runs in it and writes its profile there when the node exits (SIGTERM).
  */
 export function spawnNode(
