@@ -47,8 +47,9 @@ export function nodeArgs(opts: NodeProcessOptions): string[] {
 }
 
 /**
- * Starts a `megaseq node` child under this Node binary, output appended to opts.logFile. With `cpuProfileDir`, V8's CPU profiler
- * runs in it and writes its profile there when the node exits (SIGTERM).
+ * Starts a `megaseq node` child under this Node binary, output appended to opts.logFile. With
+ * `cpuProfileDir`, V8's CPU profiler runs in it and writes its profile there when the node exits
+ * (SIGTERM).
  */
 export function spawnNode(
   opts: NodeProcessOptions,
