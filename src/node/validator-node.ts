@@ -42,6 +42,7 @@ import { CommitLog } from "./commit-log.ts";
 import { ConsensusHost, type PayloadSource } from "./consensus-host.ts";
 import { type EpochManager, type L1EpochConfig, peersOfSet } from "./epoch-manager.ts";
 import { createEpochManager, withL1Origin } from "./epoch-setup.ts";
+import { EpochSync } from "./epoch-sync.ts";
 import type { Genesis } from "./genesis.ts";
 import { type Log, silentLogger } from "./logger.ts";
 import { NodeChain } from "./node-chain.ts";
@@ -133,6 +134,8 @@ export class ValidatorNode {
   private evidence: EvidenceSubmitter | undefined;
   private selfIndex: number | null = null;
   private epochs: EpochManager | undefined;
+  /** Fetches whole epochs missed (joined late, long outage) without waiting for gossip. */
+  private epochSync: EpochSync | undefined;
   /** Validator index -> libp2p peer of the current epoch's set (the host reads it live). */
   private readonly validatorPeers = new Map<number, string>();
   /** Recent epochs' sets for RPC: the genesis one and those read from L1. */
@@ -378,6 +381,7 @@ export class ValidatorNode {
     );
     this.host = host;
     host.attach();
+    if (this.epochs) this.epochSync = this.createEpochSync(core, p2p, host);
     const txGossip = new TxGossip(
       { flushMs: 5, maxBatchBytes: 256 * 1024, chainId: genesis.json.chainId },
       { p2p, admitBatch: (raws) => chain.admitRaws(raws), log: this.log },
@@ -440,6 +444,7 @@ export class ValidatorNode {
     this.epochs?.start();
     host.start();
     if (core.status().awaitingValidatorSet) this.epochs?.resumeBoundary(core.status().epoch);
+    this.epochSync?.kick();
   }
 
   /** Switches consensus to the next epoch's set, read from L1, and routes votes to its peers. */
@@ -458,10 +463,27 @@ export class ValidatorNode {
     const index = pub === undefined ? -1 : validators.findIndex((v) => pub.equals(Buffer.from(v.pubkey)));
     this.selfIndex = index < 0 ? null : index;
     this.host?.submit({ type: "validatorSet", nowMs: Date.now(), epoch, validators });
+    this.epochSync?.kick();
     this.log.info(
       { epoch, l1Block: l1Block.toString(), validators: validators.length, validatorIndex: this.selfIndex },
       "entered a new epoch with the validator set from L1",
     );
+  }
+
+  private createEpochSync(core: ConsensusCore, p2p: P2pHost, host: ConsensusHost): EpochSync {
+    const sync = new EpochSync(
+      { batch: 64, statusRefreshMs: 1_000 },
+      {
+        p2p,
+        where: () => core.status(),
+        validatorOf: (peer) => [...this.validatorPeers].find(([, p]) => p === peer)?.[0],
+        deliver: (from, { blocks, qc }) =>
+          host.submit({ type: "blocksFetched", nowMs: Date.now(), from, blocks, ...(qc ? { qc } : {}) }),
+        log: this.log,
+      },
+    );
+    p2p.onPeerStatus((_peer, status) => sync.onPeerStatus(status.epoch));
+    return sync;
   }
 
   /** Re-executes the committed mini-blocks of the commit log: state is rebuilt, not stored. */
@@ -536,6 +558,7 @@ export class ValidatorNode {
   }
 
   async stop(): Promise<void> {
+    this.epochSync?.stop();
     this.host?.stop();
     await this.epochs?.stop();
     this.txGossip?.stop();
