@@ -35,10 +35,14 @@ const ZERO_HASH = new Uint8Array(32);
  * `validatorSet(e)`, by index), and a set is used only once frozen on L1, because a frozen set
  * never changes: every node gets the same answer whichever confirmed block it reads.
  *
- * The read block is the anchor (the L1 origin of the committed block that ended the previous
- * epoch), so every honest node reads the same block. When the set is not frozen yet at the
- * anchor, the node waits until it is frozen at a confirmed block and reads it there (same answer,
- * by immutability); with an L1 key it sends `advanceEpoch()` itself once the L1 epoch has begun.
+ * The anchor (the L1 origin of the committed block that ended the previous epoch) must be a
+ * confirmed block with the hash consensus agreed on. The set itself is read at this node's
+ * confirmed head once it is frozen there: a frozen set never changes (a validator's BLS key is set
+ * once, at registration), so that is the set every honest node reads, whenever it reads. Reading
+ * state at the head rather than at the anchor matters for a node that joins many epochs late: the
+ * anchors of old epochs are far below the head, where an L1 node that is not an archive node has
+ * no state any more. When the set is not frozen yet, the node waits until it is; with an L1 key it
+ * sends `advanceEpoch()` itself once the L1 epoch has begun.
  */
 export class EpochSetReader {
   readonly #opts: Required<EpochSetReaderOpts>;
@@ -69,20 +73,14 @@ export class EpochSetReader {
       }
     }
     const sm = { address: this.#opts.stakingManager, abi: StakingManagerAbi } as const;
-    const frozenAtAnchor = await client.readContract({
-      ...sm,
-      functionName: "lastEpoch",
-      blockNumber: anchorBlock,
-    });
-    if (frozenAtAnchor >= BigInt(epoch)) {
-      return readValidatorSet(client, this.#opts.stakingManager, epoch, anchorBlock);
-    }
     const [frozen, current] = await Promise.all([
       client.readContract({ ...sm, functionName: "lastEpoch", blockNumber: confirmed }),
       client.readContract({ ...sm, functionName: "currentEpoch", blockNumber: confirmed }),
     ]);
     if (frozen >= BigInt(epoch)) {
-      return readValidatorSet(client, this.#opts.stakingManager, epoch, confirmed);
+      // Reported at the anchor, which every node agreed on (mega_validatorSet's l1AnchorBlock).
+      const set = await readValidatorSet(client, this.#opts.stakingManager, epoch, confirmed);
+      return { ...set, l1Block: anchorBlock };
     }
     if (current >= BigInt(epoch)) {
       await this.#nudge(epoch);
