@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import os from "node:os";
 
 /** What every bench suite returns; run.ts wraps it into the JSON line of DESIGN.md §5. */
@@ -51,4 +52,40 @@ export async function secondsPerOp(
 
 export function machineInfo(): { cpus: number; node: string } {
   return { cpus: os.availableParallelism(), node: process.version };
+}
+
+/** Cumulative CPU time of the whole machine (Linux /proc/stat, in clock ticks); null elsewhere. */
+export interface MachineCpuTimes {
+  busy: number;
+  steal: number;
+  total: number;
+}
+
+export function machineCpuTimes(): MachineCpuTimes | null {
+  let line: string | undefined;
+  try {
+    line = readFileSync("/proc/stat", "utf8").split("\n")[0];
+  } catch {
+    return null;
+  }
+  // cpu user nice system idle iowait irq softirq steal guest guest_nice
+  const f = (line ?? "").trim().split(/\s+/).slice(1).map(Number);
+  if (f.length < 8 || f.some((x) => !Number.isFinite(x))) return null;
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = f;
+  const busy = user + nice + system + irq + softirq;
+  return { busy, steal, total: busy + idle + iowait + steal };
+}
+
+/**
+ * What the machine did between two samples, in percent of all its CPUs' time: busy (every
+ * process, this bench's included) and stolen by the hypervisor. Next to a timing, these say how
+ * much of the machine was really there for it.
+ */
+export function machineCpuShare(
+  a: MachineCpuTimes | null,
+  b: MachineCpuTimes | null,
+): { busy_pct: number; steal_pct: number } | null {
+  if (a === null || b === null || b.total <= a.total) return null;
+  const total = b.total - a.total;
+  return { busy_pct: (100 * (b.busy - a.busy)) / total, steal_pct: (100 * (b.steal - a.steal)) / total };
 }

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { metricValue, scrapeMetrics } from "../../src/node/devnet-metrics.ts";
 import { spawnNode, stopProcess } from "../../src/node/devnet-process.ts";
 import { createLocalNetwork, validatorProcessOptions } from "../../src/node/local-network.ts";
-import { type BenchResult, progress } from "../harness.ts";
+import { type BenchResult, machineCpuShare, machineCpuTimes, machineInfo, progress } from "../harness.ts";
 
 const VALIDATORS = 4;
 const MEASURE_S = Number(process.env.DEVNET_BENCH_SECONDS ?? 20);
@@ -104,9 +104,11 @@ export async function run(): Promise<BenchResult> {
     await new Promise((r) => setTimeout(r, WARMUP_S * 1000));
     progress(`measuring for ${MEASURE_S} s`);
     const before = await snapshot(urls);
+    const machineBefore = machineCpuTimes();
     const start = performance.now();
     await new Promise((r) => setTimeout(r, MEASURE_S * 1000));
     const after = await snapshot(urls);
+    const machine = machineCpuShare(machineBefore, machineCpuTimes());
     const seconds = (performance.now() - start) / 1000;
     const perNode = after.heights.map((h, i) => (h - before.heights[i]) / seconds);
     const b0 = buckets(before.texts);
@@ -121,9 +123,16 @@ export async function run(): Promise<BenchResult> {
     const cpuMsPerBlock = blocks > 0 ? (cpuSeconds * 1000) / blocks : Number.NaN;
     // Rounds entered through a TC (a leader that did not get its proposal through in time).
     const timeoutRounds = Math.max(...after.timeouts.map((t, i) => t - before.timeouts[i]));
+    // How much of the machine the nodes had: the rest went to other processes or the hypervisor.
+    const nodesCpuPct = (100 * cpuSeconds) / (seconds * machineInfo().cpus);
     progress(
       `committed ${blocksPerS.toFixed(1)} mini-blocks/s per node; commit latency p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms; ${cpuMsPerBlock.toFixed(2)} CPU ms per block (4 nodes); ${timeoutRounds} rounds timed out`,
     );
+    if (machine !== null) {
+      progress(
+        `machine: nodes ${nodesCpuPct.toFixed(0)} %, other processes ${Math.max(0, machine.busy_pct - nodesCpuPct).toFixed(0)} %, stolen by the hypervisor ${machine.steal_pct.toFixed(0)} % of all CPU time`,
+      );
+    }
     return {
       metrics: {
         committed_blocks_per_s: blocksPerS,
@@ -139,6 +148,11 @@ export async function run(): Promise<BenchResult> {
         warmupSeconds: WARMUP_S,
         perNodeBlocksPerS: perNode,
         latencySource: "per-node histogram megaseq_consensus_commit_latency_seconds, interpolated in buckets",
+        // Percent of all CPUs' time over the window (Linux /proc/stat): the nodes, every other
+        // process, and the time the hypervisor gave to other machines.
+        nodesCpuPct,
+        othersCpuPct: machine === null ? null : Math.max(0, machine.busy_pct - nodesCpuPct),
+        stealPct: machine?.steal_pct ?? null,
       },
     };
   } finally {
