@@ -24,22 +24,15 @@ import {
 } from "../metrics/index.ts";
 import { P2pHost } from "../p2p/host.ts";
 import type { P2pLimitsOverrides } from "../p2p/limits.ts";
-import type { RangeRequest } from "../p2p/sync-codec.ts";
 import type { ConsensusStatusData, ValidatorSetData } from "../rpc/backend.ts";
 import { RpcServer } from "../rpc/index.ts";
 import type { RpcLimits } from "../rpc/limits.ts";
 import { ChainStore } from "../storage/index.ts";
 import type { Block, QuorumCertificate } from "../types/index.ts";
 import { CodedError } from "../util/coded-error.ts";
-import {
-  type CatchUpAnswer,
-  decodeCatchUpItems,
-  encodeCatchUpItems,
-  packItems,
-  unpackItems,
-} from "./catch-up-wire.ts";
 import { CommitLog } from "./commit-log.ts";
 import { ConsensusHost, type PayloadSource } from "./consensus-host.ts";
+import { EpochCatchUpServer } from "./epoch-catch-up-server.ts";
 import { type EpochManager, type L1EpochConfig, peersOfSet } from "./epoch-manager.ts";
 import { createEpochManager, withL1Origin } from "./epoch-setup.ts";
 import { EpochSync } from "./epoch-sync.ts";
@@ -52,8 +45,6 @@ import { TxGossip } from "./tx-gossip.ts";
 
 /** The safety record inside a data dir (binary, two checksummed slots: see SafetyFile). */
 export const SAFETY_FILE_NAME = "safety.dat";
-/** Consensus-record key prefix of an ended epoch's tail and final QC (see keepEpochEnd). */
-const EPOCH_END_KEY = "epochEnd/";
 
 export class NodeError extends CodedError<"NOT_A_VALIDATOR" | "GENESIS_MISMATCH" | "NOT_STARTED" | "NO_L1"> {}
 
@@ -331,6 +322,8 @@ export class ValidatorNode {
       ...(this.opts.staticPeers ?? []),
     ];
 
+    // Answers peers' catch-up requests for any epoch seen, from LevelDB for the ended ones.
+    const catchUp = new EpochCatchUpServer({}, { core, commitLog, store, log: this.log });
     const p2p = new P2pHost(
       {
         chainId: genesis.json.chainId,
@@ -347,7 +340,7 @@ export class ValidatorNode {
           committedHeight: commitLog.length,
           committedHash: core.status().committedRoot,
         }),
-        blocksByRange: (req) => this.blocksAfter(req),
+        blocksByRange: (req) => catchUp.answer(req),
         metrics: this.bundle.metrics,
         log: this.log,
       },
@@ -365,7 +358,7 @@ export class ValidatorNode {
           this.epochs,
         ),
         onCommit: (blocks, qc, snapshot) => this.onCommit(blocks, qc, snapshot),
-        onEpochChanged: (epoch) => this.keepEpochEnd(epoch - 1),
+        onEpochChanged: (epoch) => void catchUp.keep(epoch - 1),
         onRoundEntered: () => {
           if (this.selfIndex !== null && core.nextLeader() === this.selfIndex) chain.startBuilding();
         },
@@ -600,64 +593,6 @@ export class ValidatorNode {
         });
       this.modules.onCommitted?.(sequence, block, qc);
     }
-  }
-
-  /**
-   * Catch-up answer for `epoch`: its committed blocks after round `start`, then the uncommitted
-   * ones (for an epoch that ended: the blocks past its boundary), then the QC this node holds for
-   * it when the answer reaches the newest block, so that the asker can commit them.
-   */
-  private async blocksAfter(req: RangeRequest): Promise<Uint8Array[]> {
-    const core = this.core as ConsensusCore;
-    const { epoch: current, committedRound } = core.status();
-    if (req.start > BigInt(Number.MAX_SAFE_INTEGER) || req.epoch > BigInt(current)) return [];
-    const epoch = Number(req.epoch);
-    const after = Number(req.start);
-    const ended = epoch < current ? this.endedEpoch(epoch) : undefined;
-    const committedUpTo = epoch < current ? Number.MAX_SAFE_INTEGER : committedRound;
-    const committed =
-      after < committedUpTo
-        ? await (this.commitLog as CommitLog).blocksAfterRound(epoch, after, req.count)
-        : [];
-    const lastRound = committed.length > 0 ? committed[committed.length - 1].header.round : after;
-    const from = Math.max(lastRound, epoch < current ? lastRound : committedRound);
-    const tail = ended
-      ? ended.blocks.filter((b) => b.header.round > from)
-      : core.blocksForFetch(epoch, from, null);
-    const blocks = [...committed, ...tail];
-    const qc = ended ? ended.qc : core.fetchQc(epoch);
-    // The QC certifies the newest block: send it only with the whole rest of the epoch.
-    if (blocks.length < req.count) return encodeCatchUpItems({ blocks, qc });
-    return encodeCatchUpItems({ blocks: blocks.slice(0, req.count), qc: null });
-  }
-
-  /**
-   * Keeps what a peer still behind in an ended epoch needs besides its committed blocks: the
-   * blocks past its boundary and the QC that committed the boundary (the core holds them only for
-   * the epoch just before the current one, and not across a restart).
-   */
-  private keepEpochEnd(epoch: number): void {
-    const core = this.core as ConsensusCore;
-    const qc = core.fetchQc(epoch);
-    if (epoch < 0 || qc === null) return;
-    const bytes = packItems(encodeCatchUpItems({ blocks: core.blocksForFetch(epoch, 0, null), qc }));
-    (this.store as ChainStore).putConsensus(`${EPOCH_END_KEY}${epoch}`, bytes).catch((error: unknown) => {
-      this.log.error({ err: String(error), epoch }, "could not keep the end of an epoch for catch-up");
-    });
-  }
-
-  private endedEpoch(epoch: number): CatchUpAnswer | undefined {
-    const bytes = (this.store as ChainStore).getConsensusSync(`${EPOCH_END_KEY}${epoch}`);
-    if (bytes !== undefined) {
-      try {
-        return decodeCatchUpItems(unpackItems(bytes));
-      } catch (error) {
-        this.log.error({ err: String(error), epoch }, "unreadable end-of-epoch record");
-      }
-    }
-    const core = this.core as ConsensusCore;
-    const qc = core.fetchQc(epoch);
-    return qc === null ? undefined : { blocks: core.blocksForFetch(epoch, 0, null), qc };
   }
 
   private async checkGenesis(store: ChainStore): Promise<void> {
