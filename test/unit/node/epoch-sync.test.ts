@@ -14,7 +14,7 @@ const ENDED_EPOCH = encodeCatchUpItems({ blocks: [b1, b2], qc: f.qc(b2, [1, 2, 3
 interface Peer {
   epoch: bigint;
   /** What it answers: the honest end of an epoch, nothing, or a failure. */
-  serves: "epoch-end" | "nothing" | "fails";
+  serves: "epoch-end" | "nothing" | "fails" | "in-parts";
 }
 
 /**
@@ -39,6 +39,7 @@ function world(peers: Record<string, Peer>, start: SyncPoint = at(10)) {
       requests.push({ peer, req });
       const serves = peers[peer].serves;
       if (serves === "fails") throw new Error("stream reset");
+      if (serves === "in-parts" && req.start < 8n) return encodeCatchUpItems({ blocks: [b1, b2], qc: null });
       return serves === "nothing" ? [] : ENDED_EPOCH;
     },
   };
@@ -53,6 +54,8 @@ function world(peers: Record<string, Peer>, start: SyncPoint = at(10)) {
         if (answer.qc !== null) {
           point.committedRound = 12;
           point.awaitingValidatorSet = true;
+        } else if (answer.blocks.length > 0) {
+          point.committedRound = 8; // a long epoch: the first part commits, the rest is asked for
         }
       },
       log: silentLogger,
@@ -146,6 +149,15 @@ describe("EpochSync: a node whole epochs behind fetches them without waiting for
     w.sync.kick();
     await settled(w.sync);
     expect(w.statusAsks).toHaveLength(4);
+  });
+
+  it("an epoch longer than one answer is asked for in parts, each after the new committed round", async () => {
+    const w = world({ v1: { epoch: 11n, serves: "in-parts" } });
+    w.sync.kick();
+    await settled(w.sync);
+    expect(w.requests.map((r) => r.req.start)).toEqual([3n, 8n]);
+    expect(w.delivered.map((d) => d.answer.qc === null)).toEqual([true, false]);
+    expect(w.point.awaitingValidatorSet).toBe(true);
   });
 
   it("does nothing when no peer is ahead, or while the next set is being read from L1", async () => {
