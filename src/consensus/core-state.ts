@@ -19,7 +19,7 @@ import { Committee } from "./committee.ts";
 import { EquivocationDetector } from "./equivocation.ts";
 import { ConsensusError } from "./errors.ts";
 import { placementAndLeader } from "./round-leader.ts";
-import { initialSafetyData, JolteonSafetyRules } from "./safety-rules.ts";
+import { durableTimeoutRound, initialSafetyData, JolteonSafetyRules } from "./safety-rules.ts";
 import { cloneSafety } from "./safety-writes.ts";
 import { TimeoutCollector } from "./timeout-collector.ts";
 import type {
@@ -72,7 +72,11 @@ export class CoreState {
 
   lastProposedRound = 0;
   payloadRequestedRound = 0;
+  /** The block the requested payload goes on top of (the high QC's when it was asked for). */
+  payloadParentRoot: Uint8Array | null = null;
   timeoutSentRound = 0;
+  /** Round of the durable timeout a restart restored, until it is counted towards its TC here. */
+  restoredTimeoutRound = 0;
   fetchInFlight: string | null = null;
   epochEnded: BlockSummary | null = null;
   epochEndQc: QuorumCertificate | null = null;
@@ -133,6 +137,8 @@ export class CoreState {
         : initialSafetyData(epoch);
     // A proposal this node may have sent before a crash is never followed by a second one.
     this.lastProposedRound = this.safety.proposalReservedRound;
+    this.timeoutSentRound = durableTimeoutRound(this.safety);
+    this.restoredTimeoutRound = this.timeoutSentRound;
 
     this.votes = new VoteCollector(modules.scheme);
     this.timeouts = new TimeoutCollector(modules.scheme);

@@ -16,7 +16,7 @@ import type { CoreParts } from "./core-parts.ts";
 import type { CoreState } from "./core-state.ts";
 import { emptyPayload } from "./empty-payload.ts";
 import { leaderOf } from "./round-leader.ts";
-import { initialSafetyData } from "./safety-rules.ts";
+import { durableTimeoutRound, initialSafetyData } from "./safety-rules.ts";
 import { cloneSafety } from "./safety-writes.ts";
 import type { BlockSummary, ConsensusInput } from "./types.ts";
 import { validatorSetProblem } from "./validate-opts.ts";
@@ -123,7 +123,9 @@ export class EpochChange {
     s.reservation = null;
     s.ownVotePending = null;
     s.payloadRequestedRound = 0;
+    s.payloadParentRoot = null;
     s.timeoutSentRound = 0;
+    s.restoredTimeoutRound = 0;
     s.fetchInFlight = null;
     s.epochEnded = null;
     s.nextValidators = null;
@@ -131,6 +133,10 @@ export class EpochChange {
     // the safety data saved for `epoch` is then newer than anything since, and must be kept.
     const restored = s.modules.restored?.safety;
     this.p.writes.persist(restored?.epoch === epoch ? cloneSafety(restored) : initialSafetyData(epoch), null);
+    if (restored?.epoch === epoch) {
+      s.timeoutSentRound = durableTimeoutRound(restored);
+      s.restoredTimeoutRound = s.timeoutSentRound;
+    }
     s.out.push({ type: "epochChanged", epoch, validators });
     const left = s.opts.selfPubkey !== undefined && s.self === null;
     if (left || (s.self !== null && s.self >= validators.length)) {

@@ -13,7 +13,7 @@ import {
 } from "../types/index.ts";
 import { payloadRootOf } from "../types/payload-root.ts";
 import type { TreeNode } from "./block-tree.ts";
-import { toHex } from "./bytes.ts";
+import { bytesEqual, toHex } from "./bytes.ts";
 import type { CoreParts } from "./core-parts.ts";
 import type { CoreState } from "./core-state.ts";
 import { emptyPayload } from "./empty-payload.ts";
@@ -29,16 +29,25 @@ export class Proposer {
     this.p = parts;
   }
 
+  /** The block this node may propose on in the current round now, or null. */
+  private parentToProposeOn(): TreeNode | null {
+    const s = this.s;
+    if (s.self === null || s.modules.signer === undefined || s.epochEnded !== null || !s.started) return null;
+    const round = s.round;
+    if (s.lastProposedRound >= round || s.safety.lastVotedRound >= round) return null;
+    // The high QC may certify a block this node has not fetched yet.
+    const parent = s.tree.get(s.highQc.blockRoot);
+    if (parent === undefined) return null;
+    if (s.highQc.round !== round - 1 && (s.lastTc === null || s.lastTc.round !== round - 1)) return null;
+    return leaderOf(s, parent, round) === s.self ? parent : null;
+  }
+
   maybePropose(): void {
     const s = this.s;
-    if (s.self === null || s.modules.signer === undefined || s.epochEnded !== null || !s.started) return;
     const round = s.round;
-    if (s.lastProposedRound >= round || s.payloadRequestedRound >= round) return;
-    if (s.safety.lastVotedRound >= round) return;
-    const parent = s.tree.get(s.highQc.blockRoot);
-    if (parent === undefined) return;
-    if (s.highQc.round !== round - 1 && (s.lastTc === null || s.lastTc.round !== round - 1)) return;
-    if (leaderOf(s, parent, round) !== s.self) return;
+    if (s.payloadRequestedRound >= round) return;
+    const parent = this.parentToProposeOn();
+    if (parent === null) return;
     const epochLength = s.opts.epochLengthRounds;
     if (epochLength > 0 && parent.summary.round >= epochLength) {
       // Past the epoch boundary: these blocks only certify it and are never committed.
@@ -47,6 +56,7 @@ export class Proposer {
       return;
     }
     s.payloadRequestedRound = round;
+    s.payloadParentRoot = parent.summary.root;
     s.out.push({
       type: "requestPayload",
       epoch: s.committee.epoch,
@@ -64,6 +74,18 @@ export class Proposer {
       s.lastProposedRound >= input.round
     ) {
       s.drop("stale_payload", input, null);
+      return;
+    }
+    const parent = this.parentToProposeOn();
+    if (
+      parent === null ||
+      s.payloadParentRoot === null ||
+      !bytesEqual(parent.summary.root, s.payloadParentRoot)
+    ) {
+      // The high QC moved while the payload was built (to a block not fetched yet, or to one
+      // another validator leads on): this payload fits no proposal now. Ask again when it can.
+      s.payloadRequestedRound = 0;
+      s.drop("stale_payload", input, null, "parent changed while the payload was built");
       return;
     }
     if (

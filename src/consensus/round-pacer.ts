@@ -83,8 +83,15 @@ export class RoundPacer {
     const round = s.round;
     const last = s.safety.lastTimeout;
     if (last !== null && last.timeout.epoch === s.committee.epoch && last.timeout.round === round) {
-      if (s.timeoutSentRound === round)
+      // Sent already (or durable since before a restart): send it again; until its write is
+      // acked it is neither (the ack sends it). A restored one is also counted here, once.
+      if (s.timeoutSentRound === round) {
         s.out.push({ type: "broadcast", message: { kind: "timeout", timeout: last } });
+        if (s.restoredTimeoutRound === round) {
+          s.restoredTimeoutRound = 0;
+          this.p.timeoutIntake.onTimeoutMessage(last, s.self, true, "message");
+        }
+      }
       return;
     }
     const lastTcRound = s.lastTc !== null && s.lastTc.round === round - 1 ? s.lastTc.round : 0;

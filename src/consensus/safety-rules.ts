@@ -49,3 +49,13 @@ export function initialSafetyData(epoch: number): SafetyData {
     proposalReservedRound: 0,
   };
 }
+
+/**
+ * The round of the timeout a restored safety record holds: it is durable, so it may be sent
+ * again (and counted) after a restart; a restarted node that only kept it to itself would leave
+ * the round without the TC it may be the last signer of.
+ */
+export function durableTimeoutRound(safety: SafetyData): number {
+  const last = safety.lastTimeout;
+  return last !== null && last.timeout.epoch === safety.epoch ? last.timeout.round : 0;
+}

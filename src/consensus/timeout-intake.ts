@@ -102,10 +102,11 @@ export class TimeoutIntake {
       this.p.certificates.processTc(tc);
       return;
     }
-    // Bracha-style join: more than 1/3 timed out, so at least one honest node did; follow them.
+    // Bracha-style join: more than 1/3 timed out, so at least one honest node did; follow them
+    // (a timeout restored by a restart is sent and counted then too).
     if (
       t.round === s.round &&
-      s.timeoutSentRound !== s.round &&
+      (s.timeoutSentRound !== s.round || s.restoredTimeoutRound === s.round) &&
       s.committee.isOneThird(s.timeouts.powerAt(t.round))
     ) {
       this.p.rounds.localTimeout();

@@ -197,3 +197,33 @@ describe("core: timeout equivocation", () => {
     expect(ofType(core.handle(msg(2, { kind: "timeout", timeout: t3b })), "evidence")).toHaveLength(0);
   });
 });
+
+describe("core: a restart in a round this node timed out", () => {
+  it("sends its persisted timeout again and counts it, so the round's TC can still form", () => {
+    const f = new Forge([1, 1, 1, 1]);
+    const core = f.core(0);
+    core.handle({ type: "start", nowMs: 0 });
+    const fired = core.handle({ type: "timer", nowMs: 1_000, timer: { epoch: 0, round: 1 } });
+    const safety = ofType(fired, "persistSafety")[0].data;
+    expect(safety.lastTimeout?.timeout.round).toBe(1);
+    // Killed before or after the write's ack, before the TC: restarted from the durable record.
+    const restarted = new ConsensusCore(f.opts(0), {
+      scheme,
+      signer: f.committee.signers[0],
+      restored: { safety },
+    });
+    restarted.handle({ type: "start", nowMs: 0 });
+    const again = ackAll(
+      restarted,
+      restarted.handle({ type: "timer", nowMs: 1_000, timer: { epoch: 0, round: 1 } }),
+    );
+    const resent = ofType(again, "broadcast").filter((b) => b.message.kind === "timeout");
+    expect(resent).toHaveLength(1);
+    expect(resent[0].message).toEqual({ kind: "timeout", timeout: safety.lastTimeout });
+    expect(ofType(again, "persistSafety")).toHaveLength(0); // nothing new signed
+    // Two other timeouts and its own make the quorum: round 2 starts.
+    ackAll(restarted, restarted.handle(msg(1, { kind: "timeout", timeout: f.timeout(1, 1, f.genesisQc()) })));
+    ackAll(restarted, restarted.handle(msg(2, { kind: "timeout", timeout: f.timeout(2, 1, f.genesisQc()) })));
+    expect(restarted.status().round).toBe(2);
+  });
+});

@@ -204,3 +204,43 @@ describe("core: gossip checks and host-verified messages", () => {
     expect(ofType(effects, "dropped").map((d) => d.reason)).toEqual(["bad_certificate"]);
   });
 });
+
+describe("core: a payload that arrives after the high QC moved", () => {
+  it("is dropped as stale, not proposed on a parent this node does not have, and asked for again later", () => {
+    const f = new Forge([1, 1, 1, 1]);
+    const core = f.core(3); // leads round 3 (K = 1)
+    core.handle({ type: "start", nowMs: 0 });
+    const b1 = f.block(1, 1, f.genesisQc());
+    ackAll(core, core.handle(msg(1, { kind: "proposal", block: b1 })));
+    const qc1 = f.qc(b1, [0, 1, 2]);
+    // Round 2 times out on every node but its leader: QC(b1) moves this node to round 2, the
+    // three timeouts (their high QC: b1's) make TC(2), and round 3 is this node's, on top of b1.
+    let asked: number[] = [];
+    for (const signer of [0, 1, 2]) {
+      const effects = ackAll(
+        core,
+        core.handle(msg(signer, { kind: "timeout", timeout: f.timeout(signer, 2, qc1) })),
+      );
+      asked = asked.concat(ofType(effects, "requestPayload").map((e) => e.round));
+    }
+    expect(core.status().round).toBe(3);
+    expect(asked).toEqual([3]); // on top of b1, justified by TC(2)
+    // While the payload is built, QC(b2) of round 2 arrives for a block this node has not seen:
+    // the round stays 3, the parent to propose on is now b2, which is being fetched.
+    const b2 = f.block(2, 2, qc1);
+    const moved = core.handle(msg(0, { kind: "timeout", timeout: f.timeout(0, 3, f.qc(b2, [0, 1, 2])) }));
+    expect(ofType(moved, "fetchBlocks")).toHaveLength(1);
+    expect(core.status().round).toBe(3);
+    const late = core.handle(payloadInput(3));
+    expect(ofType(late, "broadcast")).toHaveLength(0);
+    expect(core.dropCounts().stale_payload).toBe(1);
+    // b2 arrives: the node leads round 3 on top of it and asks for a payload again.
+    const fetched = ackAll(core, core.handle({ type: "blocksFetched", nowMs: 0, from: 0, blocks: [b2] }));
+    expect(ofType(fetched, "requestPayload").map((e) => e.round)).toEqual([3]);
+    const proposed = ackAll(core, core.handle(payloadInput(3)));
+    const sent = ofType(proposed, "broadcast").filter((e) => e.message.kind === "proposal");
+    expect(sent).toHaveLength(1);
+    const block = sent[0].message.kind === "proposal" ? sent[0].message.block : null;
+    expect(block?.header.parentRound).toBe(2);
+  });
+});
