@@ -90,6 +90,12 @@ describe("megaseq node: 4 processes", () => {
       await allReach([nodes[victim]], target, `node ${victim} catching up`);
       // And it takes part again: the whole network moves on with it.
       await allReach(nodes, target + 2, `after node ${victim} rejoined`);
+      // Two commits can take a few milliseconds here, less than the restarted node needs to see
+      // a proposal of the round it is in: wait (bounded) for its first vote since the restart.
+      for (const deadline = Date.now() + 30_000; Date.now() < deadline; ) {
+        if (voted[voted.length - 1] > votedBefore) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
       clearInterval(watcher);
       voted.push(lastVotedRound(nodes[victim].dataDir));
       const wentBack = voted.findIndex((r, i) => i > 0 && r < voted[i - 1]);
