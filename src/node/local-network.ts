@@ -75,7 +75,25 @@ export const DEFAULT_CONSENSUS: GenesisJson["consensus"] = {
 };
 
 /** A free TCP port on loopback (bound, read, released). */
+/** Ports this process has handed out: the kernel can return a just-closed one again at once. */
+const handedOut = new Set<number>();
+
+/**
+ * A loopback port free right now and never handed out before by this process (a layout once got
+ * the same port for a node's p2p and metrics listeners, and that node could not start).
+ */
 export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = await ephemeralPort();
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error("no unused loopback port after 50 attempts");
+}
+
+function ephemeralPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", reject);

@@ -1,8 +1,10 @@
 import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createLocalNetwork, type LocalNetwork } from "../../src/node/local-network.ts";
+import { spawnNode } from "../../src/node/devnet-process.ts";
+import { createLocalNetwork, freePort, type LocalNetwork } from "../../src/node/local-network.ts";
 import {
   committedHeight,
   lastVotedRound,
@@ -111,6 +113,29 @@ describe("megaseq node: 4 processes", () => {
       expect((await metric(n.metricsUrl, "megaseq_consensus_evidence_total")) ?? 0).toBe(0);
     }
   });
+
+  it("a node that cannot start (its metrics port is taken) says why and exits, not lingering half-started", async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+    const address = taken.address();
+    const port = typeof address === "object" && address !== null ? address.port : 0;
+    try {
+      const logFile = join(dir, "blocked.log");
+      const child = spawnNode({
+        genesisFile: net.genesisFile,
+        dataDir: join(dir, "blocked"),
+        p2pPort: await freePort(),
+        metricsPort: port,
+        logFile,
+        logLevel: "info",
+      });
+      const code = await new Promise<number | null>((resolve) => child.once("exit", (c) => resolve(c)));
+      expect(code).not.toBe(0);
+      expect(logTail(logFile)).toContain("METRICS_LISTEN_FAILED");
+    } finally {
+      await new Promise<void>((resolve) => taken.close(() => resolve()));
+    }
+  }, 60_000);
 
   it("syncs a fresh observer with an empty data dir from scratch", async () => {
     const target = Math.max(...(await heights(nodes)));

@@ -192,7 +192,15 @@ export function register(program: Command): void {
             node.stop().finally(() => process.exit(1));
           },
         });
-        await node.start();
+        try {
+          await node.start();
+        } catch (error) {
+          // A half-started node (p2p up, its metrics port taken...) must not linger as a peer that
+          // never votes: close what started, and exit even if some handle would keep it alive.
+          await node.stop().catch(() => undefined);
+          setTimeout(() => process.exit(process.exitCode ?? 1), 2_000).unref();
+          throw error;
+        }
         const status = node.status();
         printResult(opts, { started: true, ...status }, `node started: ${JSON.stringify(status)}`);
         await new Promise<void>((resolve) => {
