@@ -42,9 +42,15 @@ export interface ConsensusHostModules {
   payloads: PayloadSource;
   /**
    * Committed blocks, oldest first, in commit order, with the core's snapshot taken right after
-   * they committed. Called after the vote the same step released has left (see execute).
+   * they committed and the wall-clock time (ms) the core decided it. Called after the vote the
+   * same step released has left (see execute).
    */
-  onCommit: (blocks: CommittedBlock[], qc: QuorumCertificate, snapshot: CoreSnapshot) => void;
+  onCommit: (
+    blocks: CommittedBlock[],
+    qc: QuorumCertificate,
+    snapshot: CoreSnapshot,
+    decidedAtMs: number,
+  ) => void;
   /** The core switched to `epoch` (after the `epochChanged` effect). */
   onEpochChanged?: (epoch: number) => void;
   /** The core entered `round` (after the `roundEntered` effect). */
@@ -96,6 +102,7 @@ export class ConsensusHost {
     blocks: CommittedBlock[];
     qc: QuorumCertificate;
     snapshot: CoreSnapshot;
+    decidedAtMs: number;
   }[] = [];
 
   constructor(opts: ConsensusHostOpts, modules: ConsensusHostModules) {
@@ -209,7 +216,7 @@ export class ConsensusHost {
 
   private applyPendingCommits(): void {
     for (let c = this.pendingCommits.shift(); c !== undefined; c = this.pendingCommits.shift()) {
-      this.modules.onCommit(c.blocks, c.qc, c.snapshot);
+      this.modules.onCommit(c.blocks, c.qc, c.snapshot, c.decidedAtMs);
     }
   }
 
@@ -290,11 +297,13 @@ export class ConsensusHost {
           this.fetch(effect);
           break;
         case "commit":
-          // The snapshot is taken now, so that it matches these blocks however late they are applied.
+          // The snapshot and the time are taken now: they belong to the decision, however late the
+          // blocks are applied.
           this.pendingCommits.push({
             blocks: effect.blocks,
             qc: effect.qc,
             snapshot: this.modules.core.snapshot(),
+            decidedAtMs: this.now(),
           });
           if (!this.writing && this.pendingCommits.length === 1) this.applyPendingCommits();
           break;

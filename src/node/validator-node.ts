@@ -357,7 +357,7 @@ export class ValidatorNode {
           this.modules.payloads ?? mempoolPayloads(chain, core, () => this.selfIndex ?? 0),
           this.epochs,
         ),
-        onCommit: (blocks, qc, snapshot) => this.onCommit(blocks, qc, snapshot),
+        onCommit: (blocks, qc, snapshot, decidedAtMs) => this.onCommit(blocks, qc, snapshot, decidedAtMs),
         onEpochChanged: (epoch) => void catchUp.keep(epoch - 1),
         onRoundEntered: () => {
           if (this.selfIndex !== null && core.nextLeader() === this.selfIndex) chain.startBuilding();
@@ -566,14 +566,20 @@ export class ValidatorNode {
     await this.store?.close();
   }
 
-  private onCommit(blocks: CommittedBlock[], qc: QuorumCertificate, snapshot: CoreSnapshot): void {
+  private onCommit(
+    blocks: CommittedBlock[],
+    qc: QuorumCertificate,
+    snapshot: CoreSnapshot,
+    decidedAtMs: number,
+  ): void {
     const commitLog = this.commitLog as CommitLog;
     const numbered = commitLog.append(blocks, snapshot);
     this.epochs?.onCommitted(blocks.map((b) => b.block));
     const consensusMetrics = this.bundle.metrics.consensus;
     consensusMetrics.committedHeight.set(Number(commitLog.length));
-    // Proposal time to commit here: leaders stamp payloads with their wall clock in µs.
-    const nowUs = Date.now() * 1000;
+    // Proposal time to the commit decision here (as before commits were applied after the vote
+    // they came with): leaders stamp payloads with their wall clock in µs.
+    const nowUs = decidedAtMs * 1000;
     for (const b of blocks) {
       const latencyS = (nowUs - b.block.payload.timestampUs) / 1e6;
       if (latencyS >= 0) consensusMetrics.commitLatency.observe(latencyS);

@@ -64,6 +64,10 @@ describe("ConsensusHost", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  /** The host's wall clock, and the decision times its commits carried. */
+  let clock = 0;
+  const decided: number[] = [];
+
   function hostWith(core: ConsensusCore, log: string[]): ConsensusHost {
     const p2p = {
       sendVote: async (peer: string) => {
@@ -80,10 +84,12 @@ describe("ConsensusHost", () => {
         p2p,
         safety,
         payloads: {} as PayloadSource,
-        onCommit: (blocks, _qc, snapshot) => {
+        onCommit: (blocks, _qc, snapshot, decidedAtMs) => {
           const round = blocks[0].block.header.round;
           log.push(`commit ${round} at snapshot ${(snapshot as unknown as { handled: number }).handled}`);
+          decided.push(decidedAtMs);
         },
+        now: () => clock,
       },
     );
   }
@@ -102,16 +108,21 @@ describe("ConsensusHost", () => {
       safetyPersisted: [[{ type: "sendTo", to: NEXT_LEADER, message: { kind: "vote", vote } }]],
     });
     const log: string[] = [];
+    clock = 1_000;
+    decided.length = 0;
     const host = hostWith(core, log);
     host.start();
     // The write is in flight: the step's commits wait, the put-off work (resume) ran already.
     expect(log).toEqual([]);
     expect(inputs).toEqual(["start", "resume"]);
+    clock = 1_005;
     await new Promise<void>((resolve) => {
       const poll = (): void => (log.length >= 3 ? resolve() : void setTimeout(poll, 1));
       poll();
     });
     expect(log).toEqual(["vote to peer-1", "commit 3 at snapshot 1", "commit 4 at snapshot 1"]);
+    // Applied later, but timed (for the commit latency metric) when they were decided.
+    expect(decided).toEqual([1_000, 1_000]);
     expect(safety.load()?.lastVotedRound).toBe(5);
     host.stop();
   });
