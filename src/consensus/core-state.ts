@@ -18,7 +18,7 @@ import { bytesEqual } from "./bytes.ts";
 import { Committee } from "./committee.ts";
 import { EquivocationDetector } from "./equivocation.ts";
 import { ConsensusError } from "./errors.ts";
-import { placementAndLeader } from "./round-leader.ts";
+import { placementAndLeader, summaryOf } from "./round-leader.ts";
 import { durableTimeoutRound, initialSafetyData, JolteonSafetyRules } from "./safety-rules.ts";
 import { cloneSafety } from "./safety-writes.ts";
 import { TimeoutCollector } from "./timeout-collector.ts";
@@ -204,19 +204,6 @@ export class CoreState {
     const parent = this.tree.get(h.parentRoot);
     if (parent === undefined || h.epoch !== this.committee.epoch) return;
     const { placement } = placementAndLeader(this, parent, h.round);
-    this.tree.insert(
-      {
-        root: BlockHeader.hashTreeRoot(h),
-        epoch: h.epoch,
-        round: h.round,
-        proposerIndex: h.proposerIndex,
-        slot: placement.slot,
-        termStart: placement.termStart,
-        failedFrom: placement.failedFrom,
-        failedTo: placement.failedTo,
-      },
-      block,
-      h.parentRoot,
-    );
+    this.tree.insert(summaryOf(BlockHeader.hashTreeRoot(h), h, placement), block, h.parentRoot);
   }
 }

@@ -10,8 +10,8 @@ import type { TreeNode } from "./block-tree.ts";
 import { bytesEqual, toHex } from "./bytes.ts";
 import type { CoreParts } from "./core-parts.ts";
 import type { CoreState } from "./core-state.ts";
-import { placementAndLeader } from "./round-leader.ts";
-import type { BlockSummary, ConsensusInput } from "./types.ts";
+import { placementAndLeader, summaryOf } from "./round-leader.ts";
+import type { ConsensusInput } from "./types.ts";
 
 /** "live": from the network, voted for; "fetched": an ancestor from a catch-up answer, never voted for. */
 export type ProposalMode = "live" | "fetched";
@@ -159,17 +159,7 @@ export class ProposalIntake {
       s.drop("tree_full", inp, from);
       return;
     }
-    const summary: BlockSummary = {
-      root,
-      epoch: h.epoch,
-      round: h.round,
-      proposerIndex: h.proposerIndex,
-      slot: placement.slot,
-      termStart: placement.termStart,
-      failedFrom: placement.failedFrom,
-      failedTo: placement.failedTo,
-    };
-    s.tree.insert(summary, block, h.parentRoot);
+    s.tree.insert(summaryOf(root, h, placement), block, h.parentRoot);
     const node = s.tree.get(root) as TreeNode;
     // The embedded QC certifies the parent: a commit may follow now that the path is complete.
     this.p.commits.tryCommit(parent, block.justify.qc);

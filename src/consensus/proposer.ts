@@ -17,7 +17,7 @@ import { bytesEqual, toHex } from "./bytes.ts";
 import type { CoreParts } from "./core-parts.ts";
 import type { CoreState } from "./core-state.ts";
 import { emptyPayload } from "./empty-payload.ts";
-import { leaderOf, placementAndLeader } from "./round-leader.ts";
+import { leaderOf, placementAndLeader, summaryOf } from "./round-leader.ts";
 import type { ConsensusInput, ConsensusModules, Effect } from "./types.ts";
 
 export class Proposer {
@@ -142,20 +142,7 @@ export class Proposer {
       signature,
       verified: true,
     });
-    s.tree.insert(
-      {
-        root,
-        epoch: header.epoch,
-        round,
-        proposerIndex: self,
-        slot: placement.slot,
-        termStart: placement.termStart,
-        failedFrom: placement.failedFrom,
-        failedTo: placement.failedTo,
-      },
-      block,
-      qc.blockRoot,
-    );
+    s.tree.insert(summaryOf(root, header, placement), block, qc.blockRoot);
     const node = s.tree.get(root) as TreeNode;
     const broadcast: Effect = { type: "broadcast", message: { kind: "proposal", block } };
     const reserved = s.reservation;

@@ -45,3 +45,21 @@ export function leaderForRound(s: CoreState, round: number): number | null {
   if (parent === undefined || round <= parent.summary.round) return null;
   return leaderOf(s, parent, round);
 }
+
+/** The tree's summary of a block: its identity and where it sits in the leader schedule. */
+export function summaryOf(
+  root: Uint8Array,
+  header: { epoch: number; round: number; proposerIndex: number },
+  placement: TermPlacement,
+): BlockSummary {
+  return {
+    root,
+    epoch: header.epoch,
+    round: header.round,
+    proposerIndex: header.proposerIndex,
+    slot: placement.slot,
+    termStart: placement.termStart,
+    failedFrom: placement.failedFrom,
+    failedTo: placement.failedTo,
+  };
+}
