@@ -211,3 +211,33 @@ export function genesisValidatorsOf(
     };
   });
 }
+
+/**
+ * The genesis of an L2 whose first validator set is `registered` on the L1 at `rpcUrl`: that
+ * set's validators (the consensus epoch is the StakingManager epoch of the set, so evidence
+ * verifies on L1) and the L1 the nodes follow from the set's anchor block.
+ */
+export function genesisOnL1(opts: {
+  chainId: number;
+  rpcUrl: string;
+  deployment: Deployment;
+  registered: RegisteredSet;
+  validators: readonly LocalValidator[];
+  consensus: GenesisJson["consensus"];
+  alloc?: GenesisJson["alloc"];
+}): GenesisJson {
+  return {
+    chainId: opts.chainId,
+    timestampMs: Date.now(),
+    epoch: Number(opts.registered.epoch),
+    validators: genesisValidatorsOf(opts.registered.set, opts.validators),
+    alloc: opts.alloc ?? {},
+    consensus: opts.consensus,
+    l1: {
+      rpcUrl: opts.rpcUrl,
+      chainId: opts.deployment.chainId,
+      contracts: opts.deployment.contracts,
+      anchorBlock: Number(opts.registered.anchorBlock),
+    },
+  };
+}

@@ -9,10 +9,9 @@ import { ANVIL_DEV_KEYS, type AnvilHandle, startAnvil } from "../l1/anvil.ts";
 import { connectL1 } from "../l1/clients.ts";
 import { DEFAULT_L2_CHAIN_ID, deployToRpc } from "../l1/deploy.ts";
 import { CodedError } from "../util/coded-error.ts";
-import { devKey, genesisValidatorsOf, operatorAddress, registerValidators } from "./devnet-l1.ts";
+import { devKey, genesisOnL1, operatorAddress, registerValidators } from "./devnet-l1.ts";
 import { type NodeSample, sampleNode } from "./devnet-metrics.ts";
 import { isRunning, spawnNode, stopProcess } from "./devnet-process.ts";
-import type { GenesisJson } from "./genesis.ts";
 import { createLocalNetwork, DEFAULT_CONSENSUS } from "./local-network.ts";
 
 export class DevnetError extends CodedError<
@@ -244,24 +243,18 @@ export class Devnet {
     );
     this.checkStopped();
 
-    const genesis: GenesisJson = {
+    const genesis = genesisOnL1({
       chainId,
-      timestampMs: Date.now(),
-      // Consensus epoch = the StakingManager epoch of this set: evidence then verifies on L1.
-      epoch: Number(registered.epoch),
-      validators: genesisValidatorsOf(registered.set, local.validators),
+      rpcUrl: anvil.rpcUrl,
+      deployment,
+      registered,
+      validators: local.validators,
       alloc: Object.fromEntries(accounts.map((a) => [a.address, a.balance])),
       consensus: {
         ...DEFAULT_CONSENSUS,
         ...(this.opts.baseTimeoutMs !== undefined ? { baseTimeoutMs: this.opts.baseTimeoutMs } : {}),
       },
-      l1: {
-        rpcUrl: anvil.rpcUrl,
-        chainId: deployment.chainId,
-        contracts: deployment.contracts,
-        anchorBlock: Number(registered.anchorBlock),
-      },
-    };
+    });
     writeFileSync(local.genesisFile, `${JSON.stringify(genesis, null, 2)}\n`);
     this.modules.progress(`genesis written from the epoch ${registered.epoch} set: ${local.genesisFile}`);
 

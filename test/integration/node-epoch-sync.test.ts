@@ -10,12 +10,11 @@ import { connectL1 } from "../../src/l1/clients.ts";
 import { type Deployment, deployToRpc } from "../../src/l1/deploy.ts";
 import {
   fundOperator,
-  genesisValidatorsOf,
+  genesisOnL1,
   operatorAddress,
   registerFunded,
   registerValidators,
 } from "../../src/node/devnet-l1.ts";
-import type { GenesisJson } from "../../src/node/genesis.ts";
 import {
   createLocalNetwork,
   DEFAULT_CONSENSUS,
@@ -181,11 +180,12 @@ describe("megaseq node: a node that joins many epochs late syncs to the head", (
       () => {},
     );
     genesisEpoch = Number(registered.epoch);
-    const genesis: GenesisJson = {
+    const genesis = genesisOnL1({
       chainId: L2_CHAIN_ID,
-      timestampMs: Date.now(),
-      epoch: genesisEpoch,
-      validators: genesisValidatorsOf(registered.set, net.validators),
+      rpcUrl: anvil.rpcUrl,
+      deployment,
+      registered,
+      validators: net.validators,
       alloc: { [privateKeyToAccount(PAYER_KEY).address]: (10n ** 21n).toString() },
       consensus: {
         ...DEFAULT_CONSENSUS,
@@ -193,13 +193,7 @@ describe("megaseq node: a node that joins many epochs late syncs to the head", (
         maxTimeoutMs: 3_000,
         epochLengthRounds: EPOCH_ROUNDS,
       },
-      l1: {
-        rpcUrl: anvil.rpcUrl,
-        chainId: deployment.chainId,
-        contracts: deployment.contracts,
-        anchorBlock: Number(registered.anchorBlock),
-      },
-    };
+    });
     genesisFile = join(dir, "genesis.json");
     writeFileSync(genesisFile, `${JSON.stringify(genesis, null, 2)}\n`);
     // Validator 4 registers now: it is in the sets of the epochs to come, but its node never ran.

@@ -10,13 +10,12 @@ import { connectL1, type L1Clients } from "../../src/l1/clients.ts";
 import { type Deployment, deployToRpc } from "../../src/l1/deploy.ts";
 import {
   fundOperator,
-  genesisValidatorsOf,
+  genesisOnL1,
   operatorAddress,
   registerFunded,
   registerValidators,
 } from "../../src/node/devnet-l1.ts";
 import { scrapeMetrics } from "../../src/node/devnet-metrics.ts";
-import type { GenesisJson } from "../../src/node/genesis.ts";
 import {
   createLocalNetwork,
   DEFAULT_CONSENSUS,
@@ -158,25 +157,19 @@ describe("megaseq node: epochs from L1", () => {
       net.validators.slice(0, 4),
       () => {},
     );
-    const genesis: GenesisJson = {
+    const genesis = genesisOnL1({
       chainId: L2_CHAIN_ID,
-      timestampMs: Date.now(),
-      epoch: Number(registered.epoch),
-      validators: genesisValidatorsOf(registered.set, net.validators),
-      alloc: {},
+      rpcUrl: anvil.rpcUrl,
+      deployment,
+      registered,
+      validators: net.validators,
       consensus: {
         ...DEFAULT_CONSENSUS,
         baseTimeoutMs: 600,
         maxTimeoutMs: 3_000,
         epochLengthRounds: EPOCH_ROUNDS,
       },
-      l1: {
-        rpcUrl: anvil.rpcUrl,
-        chainId: deployment.chainId,
-        contracts: deployment.contracts,
-        anchorBlock: Number(registered.anchorBlock),
-      },
-    };
+    });
     genesisFile = join(dir, "epochs-genesis.json");
     writeFileSync(genesisFile, `${JSON.stringify(genesis, null, 2)}\n`);
     // The joiner's operator holds its MEGA already; it registers while the network runs.
