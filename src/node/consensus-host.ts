@@ -305,7 +305,7 @@ export class ConsensusHost {
             snapshot: this.modules.core.snapshot(),
             decidedAtMs: this.now(),
           });
-          if (!this.writing && this.pendingCommits.length === 1) this.applyPendingCommits();
+          if (!this.writing) this.applyPendingCommits();
           break;
         case "evidence":
           m?.evidence.inc({ kind: effect.evidence.kind });
