@@ -58,15 +58,17 @@ export class CatchUp {
       return;
     }
     const sorted = [...input.blocks].sort((a, b) => a.header.round - b.header.round);
+    const certifiedRoots = this.certifiedRoots(sorted, input.qc);
     for (const block of sorted) {
       if (s.epochEnded !== null) break;
       if (block.header.epoch !== s.committee.epoch) {
         s.drop("bad_fetch", input, input.from, "block of another epoch");
         continue;
       }
-      if (block.header.round <= s.committedRound || s.tree.has(BlockHeader.hashTreeRoot(block.header)))
-        continue;
-      this.p.proposalIntake.onProposal(block, input.from, false, "fetched");
+      const root = BlockHeader.hashTreeRoot(block.header);
+      if (block.header.round <= s.committedRound || s.tree.has(root)) continue;
+      const checks = certifiedRoots.has(toHex(root)) ? "certified" : "unverified";
+      this.p.proposalIntake.onProposal(block, input.from, checks, "fetched");
     }
     if (input.qc !== undefined && s.epochEnded === null && input.qc.epoch === s.committee.epoch) {
       const check = this.p.certificates.processQc(input.qc, input.from);
@@ -78,8 +80,24 @@ export class CatchUp {
     const pending = s.pendingProposals.get(s.round);
     if (pending !== undefined && s.tree.has(pending.block.header.parentRoot)) {
       s.pendingProposals.delete(s.round);
-      this.p.proposalIntake.onProposal(pending.block, pending.from, true, "live");
+      this.p.proposalIntake.onProposal(pending.block, pending.from, pending.checks, "live");
     }
+  }
+
+  /**
+   * Roots of this epoch certified by a QC that verifies: the QCs inside the fetched blocks, the
+   * answer's own QC and the high QC. Each QC is verified once (the committee caches it), and the
+   * blocks' own QCs would be verified on insertion anyway.
+   */
+  private certifiedRoots(blocks: readonly Block[], answerQc: QuorumCertificate | undefined): Set<string> {
+    const s = this.s;
+    const qcs = blocks.map((b) => b.justify.qc);
+    if (answerQc !== undefined) qcs.push(answerQc);
+    const roots = new Set<string>([toHex(s.highQc.blockRoot)]);
+    for (const qc of qcs) {
+      if (qc.epoch === s.committee.epoch && s.committee.checkQc(qc) === "ok") roots.add(toHex(qc.blockRoot));
+    }
+    return roots;
   }
 
   /** Uncommitted blocks after `afterRound` on the way to `toRoot` (or all), to answer a peer's fetch. */

@@ -18,6 +18,7 @@ import { bytesEqual } from "./bytes.ts";
 import { Committee } from "./committee.ts";
 import { EquivocationDetector } from "./equivocation.ts";
 import { ConsensusError } from "./errors.ts";
+import type { ProposalChecks } from "./proposal-intake.ts";
 import { placementAndLeader, summaryOf } from "./round-leader.ts";
 import { durableTimeoutRound, initialSafetyData, JolteonSafetyRules } from "./safety-rules.ts";
 import { cloneSafety } from "./safety-writes.ts";
@@ -68,7 +69,7 @@ export class CoreState {
   voteSeen: EquivocationDetector<Vote>;
   proposalSeen: EquivocationDetector<BlockHeader>;
   timeoutSeen: EquivocationDetector<Timeout>;
-  readonly pendingProposals = new Map<number, { block: Block; from: number }>();
+  readonly pendingProposals = new Map<number, { block: Block; from: number; checks: ProposalChecks }>();
 
   lastProposedRound = 0;
   payloadRequestedRound = 0;

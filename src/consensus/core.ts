@@ -145,9 +145,11 @@ export class ConsensusCore {
 
   /**
    * What a host's gossip validator should do with `message` now: reject it, ignore it, or verify
-   * the returned signature sets (then deliver it with `verified: true`). Changes no state.
+   * the returned signature sets (then deliver it with `verified: true`). `fromProposer`: a
+   * proposal that came over its proposer's own authenticated connection; its signature is left
+   * out of the sets (deliver it with `signatureUnchecked` too). Changes no state.
    */
-  gossipCheck(message: ConsensusMessage): GossipCheck {
+  gossipCheck(message: ConsensusMessage, fromProposer = false): GossipCheck {
     const s = this.s;
     if (s.epochEnded !== null && s.nextValidators === null) {
       // Between epochs: this epoch's messages are history, the next set is not known yet.
@@ -164,6 +166,7 @@ export class ConsensusCore {
         epochsChange: s.opts.epochLengthRounds > 0,
       },
       message,
+      fromProposer,
     );
   }
 
@@ -189,9 +192,12 @@ export class ConsensusCore {
 
   private onMessage(message: ConsensusMessage, from: number, verified: boolean, input: ConsensusInput): void {
     switch (message.kind) {
-      case "proposal":
-        this.p.proposalIntake.onProposal(message.block, from, verified, "live", input);
+      case "proposal": {
+        const fromProposer = input.type === "message" && input.signatureUnchecked === true;
+        const checks = !verified ? "unverified" : fromProposer ? "fromProposer" : "verified";
+        this.p.proposalIntake.onProposal(message.block, from, checks, "live", input);
         break;
+      }
       case "vote":
         this.p.voteIntake.onVote(message.vote, from, verified, input);
         break;

@@ -55,6 +55,10 @@ export class EquivocationDetector<M> {
     this.records.delete(this.key(signer, round));
   }
 
+  wasEmitted(signer: number, round: number): boolean {
+    return this.emitted.has(this.key(signer, round));
+  }
+
   /** True the first time evidence for (signer, round) is reported. */
   markEmitted(signer: number, round: number): boolean {
     const key = this.key(signer, round);

@@ -35,23 +35,32 @@ export interface GossipCheckContext {
   epochsChange: boolean;
 }
 
-export function gossipCheck(ctx: GossipCheckContext, message: ConsensusMessage): GossipCheck {
+/**
+ * `fromProposer`: a proposal that came over its proposer's own authenticated connection; its
+ * signature set is left out (only its certificates are returned to verify).
+ */
+export function gossipCheck(
+  ctx: GossipCheckContext,
+  message: ConsensusMessage,
+  fromProposer = false,
+): GossipCheck {
   const { committee } = ctx;
   switch (message.kind) {
     case "proposal": {
       const h = message.block.header;
       const early = admit(ctx, h.epoch, h.proposerIndex, h.round, false);
       if (early !== null) return early;
-      const checks: SignatureCheck[] = [
-        {
+      const checks: SignatureCheck[] = [];
+      if (!fromProposer) {
+        checks.push({
           kind: "single",
           publicKeys: [committee.pubkey(h.proposerIndex)],
           messages: [
             signingRootFromMessageRoot("proposal", committee.chainId, h.epoch, BlockHeader.hashTreeRoot(h)),
           ],
           signature: message.block.signature,
-        },
-      ];
+        });
+      }
       const { qc, tc } = message.block.justify;
       if (!addCertificates(committee, qc, tc, checks))
         return { verdict: "reject", reason: "bad_certificate" };

@@ -10,11 +10,24 @@ import type { TreeNode } from "./block-tree.ts";
 import { bytesEqual, toHex } from "./bytes.ts";
 import type { CoreParts } from "./core-parts.ts";
 import type { CoreState } from "./core-state.ts";
+import type { SeenRecord } from "./equivocation.ts";
 import { placementAndLeader, summaryOf } from "./round-leader.ts";
 import type { ConsensusInput } from "./types.ts";
 
 /** "live": from the network, voted for; "fetched": an ancestor from a catch-up answer, never voted for. */
 export type ProposalMode = "live" | "fetched";
+
+/**
+ * What was established about a proposal before it reached the intake:
+ * - "verified": the host verified its proposer's signature and its certificates;
+ * - "fromProposer": the host verified its certificates; the signature was not checked because the
+ *   proposal came over its proposer's own authenticated connection;
+ * - "certified": a fetched block certified by a QC this core verified: the QC shows a quorum took
+ *   it as the leader's proposal, so its proposer's signature is not needed (a certified block
+ *   whose signature is bad must not stop a node that syncs); its certificates are checked here;
+ * - "unverified": nothing; the intake checks the signature and the certificates.
+ */
+export type ProposalChecks = "verified" | "fromProposer" | "certified" | "unverified";
 
 function structuralProblem(block: Block): string | null {
   const h = block.header;
@@ -44,7 +57,7 @@ export class ProposalIntake {
   onProposal(
     block: Block,
     from: number,
-    verified: boolean,
+    checks: ProposalChecks,
     mode: ProposalMode,
     input?: ConsensusInput,
   ): void {
@@ -79,40 +92,19 @@ export class ProposalIntake {
       s.drop("invalid_block", inp, from, problem);
       return;
     }
-    if (
-      !verified &&
-      !s.modules.scheme.verify(
-        s.committee.pubkey(h.proposerIndex),
-        signingRootFromMessageRoot("proposal", s.opts.chainId, h.epoch, root),
-        block.signature,
-      )
-    ) {
+    if (checks === "unverified" && !this.signatureValid(h, root, block.signature)) {
       s.drop("bad_signature", inp, from);
       return;
     }
-    if (verified) this.p.certificates.trust(block.justify.qc, block.justify.tc);
+    if (checks === "verified" || checks === "fromProposer")
+      this.p.certificates.trust(block.justify.qc, block.justify.tc);
     const seen = s.proposalSeen.observe(h.proposerIndex, h.round, {
       rootHex: toHex(root),
       message: h,
       signature: block.signature,
-      verified: true,
+      verified: checks === "verified" || checks === "unverified",
     });
-    if (seen.kind === "conflict" && s.proposalSeen.markEmitted(h.proposerIndex, h.round)) {
-      s.out.push({
-        type: "evidence",
-        evidence: {
-          kind: "proposal",
-          epoch: h.epoch,
-          evidence: {
-            validatorIndex: h.proposerIndex,
-            headerA: seen.record.message,
-            signatureA: seen.record.signature,
-            headerB: h,
-            signatureB: block.signature,
-          },
-        },
-      });
-    }
+    if (seen.kind === "conflict") this.reportEquivocation(seen.record, h, root, block.signature, checks);
     const qcCheck = this.p.certificates.processQc(block.justify.qc, from);
     if (qcCheck !== "ok") {
       s.drop("bad_certificate", inp, from, `qc: ${qcCheck}`);
@@ -136,7 +128,7 @@ export class ProposalIntake {
         h.round >= s.round &&
         (s.pendingProposals.size < s.limits.maxPendingRounds || s.pendingProposals.has(h.round))
       ) {
-        if (!s.pendingProposals.has(h.round)) s.pendingProposals.set(h.round, { block, from });
+        if (!s.pendingProposals.has(h.round)) s.pendingProposals.set(h.round, { block, from, checks });
         this.p.catchUp.requestFetch(from, h.parentRoot, h.parentRound);
       } else {
         s.drop(h.round >= s.round ? "pending_full" : "unknown_parent", inp, from);
@@ -166,5 +158,60 @@ export class ProposalIntake {
     // A QC already seen for this block (e.g. fetched after its QC) can commit its parent too.
     if (bytesEqual(s.highQc.blockRoot, root)) this.p.commits.tryCommit(node, s.highQc);
     if (mode === "live") this.p.voter.maybeVote(node, block, null);
+  }
+  private signatureValid(h: BlockHeader, root: Uint8Array, signature: Uint8Array): boolean {
+    const s = this.s;
+    return s.modules.scheme.verify(
+      s.committee.pubkey(h.proposerIndex),
+      signingRootFromMessageRoot("proposal", s.opts.chainId, h.epoch, root),
+      signature,
+    );
+  }
+
+  /**
+   * Two proposals of one round by one proposer. Signatures not checked on arrival (proposals
+   * taken from the proposer's own connection, certified fetched blocks) are checked now: evidence
+   * goes to L1, where a bad signature would only make the report fail.
+   */
+  private reportEquivocation(
+    first: SeenRecord<BlockHeader>,
+    h: BlockHeader,
+    root: Uint8Array,
+    signature: Uint8Array,
+    checks: ProposalChecks,
+  ): void {
+    const s = this.s;
+    if (s.proposalSeen.wasEmitted(h.proposerIndex, h.round)) return;
+    const secondOk =
+      checks === "verified" || checks === "unverified" || this.signatureValid(h, root, signature);
+    if (!secondOk) return;
+    if (!first.verified) {
+      if (!this.signatureValid(first.message, BlockHeader.hashTreeRoot(first.message), first.signature)) {
+        // The first copy's signature was bad: keep the genuine one as the record.
+        s.proposalSeen.replace(h.proposerIndex, h.round, {
+          rootHex: toHex(root),
+          message: h,
+          signature,
+          verified: true,
+        });
+        return;
+      }
+      first.verified = true;
+    }
+    if (!s.proposalSeen.markEmitted(h.proposerIndex, h.round)) return;
+    s.out.push({
+      type: "evidence",
+      evidence: {
+        kind: "proposal",
+        epoch: h.epoch,
+        evidence: {
+          validatorIndex: h.proposerIndex,
+          headerA: first.message,
+          signatureA: first.signature,
+          headerB: h,
+          signatureB: signature,
+        },
+      },
+    });
   }
 }

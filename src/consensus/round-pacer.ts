@@ -57,7 +57,7 @@ export class RoundPacer {
     const pending = s.pendingProposals.get(round);
     if (pending !== undefined) {
       s.pendingProposals.delete(round);
-      this.p.proposalIntake.onProposal(pending.block, pending.from, true, "live");
+      this.p.proposalIntake.onProposal(pending.block, pending.from, pending.checks, "live");
     }
   }
 

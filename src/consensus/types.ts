@@ -245,6 +245,14 @@ export type ConsensusInput =
        * shape and quorum; it skips only the pairings.
        */
       verified?: boolean;
+      /**
+       * With `verified`, for a proposal: only its certificates were checked, not its proposer's
+       * signature, because the transport authenticated the sender as the proposer (it came over
+       * the proposer's own connection, whose peer identity is bound to the proposer's key). The
+       * core then takes the block as the proposer's without that pairing; equivocation evidence
+       * built on it is verified before it is reported.
+       */
+      signatureUnchecked?: boolean;
     }
   | { type: "timer"; nowMs: number; timer: TimerId }
   | {
