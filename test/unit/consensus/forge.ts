@@ -190,3 +190,12 @@ export function ackAll(core: ConsensusCore, effects: Effect[]): Effect[] {
   }
   return out;
 }
+
+/** Validator `self`'s core, started, after taking (and voting for) B1: round 1, validator 1's. */
+export function coreAfterB1(f: Forge, self = 0): { core: ConsensusCore; b1: Block } {
+  const core = f.core(self);
+  core.handle({ type: "start", nowMs: 0 });
+  const b1 = f.block(1, 1, f.genesisQc());
+  ackAll(core, core.handle(msg(1, { kind: "proposal", block: b1 })));
+  return { core, b1 };
+}

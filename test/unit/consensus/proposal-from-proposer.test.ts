@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Block, ConsensusInput, Effect } from "../../../src/consensus/index.ts";
-import { ackAll, Forge, msg, ofType } from "./forge.ts";
+import { ackAll, coreAfterB1, Forge, msg, ofType } from "./forge.ts";
 
 /** A proposal as the host hands it over when it came over its proposer's own connection. */
 function fromProposer(block: Block): ConsensusInput {
@@ -26,10 +26,7 @@ const evidence = (effects: Effect[]) => ofType(effects, "evidence");
 describe("core: proposals from their proposer's own connection", () => {
   it("the gossip check leaves the proposer's signature out and keeps the certificates", () => {
     const f = new Forge([1, 1, 1, 1]);
-    const core = f.core(0);
-    core.handle({ type: "start", nowMs: 0 });
-    const b1 = f.block(1, 1, f.genesisQc());
-    ackAll(core, core.handle(msg(1, { kind: "proposal", block: b1 })));
+    const { core, b1 } = coreAfterB1(f);
     const b2 = f.block(2, 2, f.qc(b1, [1, 2, 3]));
     const full = core.gossipCheck({ kind: "proposal", block: b2 });
     const direct = core.gossipCheck({ kind: "proposal", block: b2 }, true);

@@ -8,7 +8,7 @@ import { ConsensusHost, type PayloadSource } from "../../../src/node/consensus-h
 import { encodeConsensusMessage } from "../../../src/node/consensus-wire.ts";
 import { SafetyFile } from "../../../src/node/safety-file.ts";
 import type { GossipVerdict, P2pHost } from "../../../src/p2p/host.ts";
-import { ackAll, Forge, msg } from "../consensus/forge.ts";
+import { coreAfterB1, Forge } from "../consensus/forge.ts";
 
 /**
  * The host's gossip validator for proposals, with a real core (insecure test committee) and a
@@ -46,10 +46,7 @@ describe("ConsensusHost: proposals from their proposer's own connection", () => 
 
   function setUp() {
     const f = new Forge([1, 1, 1, 1]);
-    const core = f.core(0);
-    core.handle({ type: "start", nowMs: 0 });
-    const b1 = f.block(1, 1, f.genesisQc());
-    ackAll(core, core.handle(msg(1, { kind: "proposal", block: b1 })));
+    const { core, b1 } = coreAfterB1(f);
     const b2 = f.block(2, 2, f.qc(b1, [1, 2, 3]));
     const inputs: ConsensusInput[] = [];
     const recordingCore = new Proxy(core, {
