@@ -158,10 +158,13 @@ export class ConsensusHost {
     }
     // libp2p's noise handshake authenticates the sending peer, and the genesis binds validators'
     // peer ids to their keys: a proposal its proposer sent us itself needs no signature pairing
-    // to know whose it is (~1 of the 3 Miller loops of the check). Relayed proposals, and those
-    // of validators without a known peer id, are checked in full.
+    // to know whose it is (~1 of the 3 Miller loops of the check). Relayed proposals, those of
+    // validators without a known peer id, and all proposals when this node forwards gossip (a
+    // mesh: what it forwards must be checked, or a bad proposer signature would cost this node
+    // its peers' score) are checked in full.
     const fromProposer =
       message.kind === "proposal" &&
+      this.modules.p2p.limits.gossipMeshDegree === 0 &&
       this.peerToValidator.get(fromPeer) === message.block.header.proposerIndex;
     const check = this.modules.core.gossipCheck(message, fromProposer);
     if (check.verdict === "reject") return { result: "reject", reason: check.reason };

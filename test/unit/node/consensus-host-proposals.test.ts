@@ -44,7 +44,7 @@ describe("ConsensusHost: proposals from their proposer's own connection", () => 
     rmSync(dir, { recursive: true, force: true });
   });
 
-  function setUp() {
+  function setUp(gossipMeshDegree = 0) {
     const f = new Forge([1, 1, 1, 1]);
     const { core, b1 } = coreAfterB1(f);
     const b2 = f.block(2, 2, f.qc(b1, [1, 2, 3]));
@@ -61,6 +61,7 @@ describe("ConsensusHost: proposals from their proposer's own connection", () => 
     }) as ConsensusCore;
     const handlers = new Map<string, Handler>();
     const p2p = {
+      limits: { gossipMeshDegree },
       setTopicHandler: (kind: string, handler: Handler) => handlers.set(kind, handler),
       sendVote: async () => {},
       publish: async () => {},
@@ -109,5 +110,16 @@ describe("ConsensusHost: proposals from their proposer's own connection", () => 
       verified: true,
       signatureUnchecked: false,
     });
+  });
+
+  it("checks the signature of every proposal when this node forwards gossip (a mesh)", async () => {
+    const { b2, handler, verifier } = setUp(6);
+    const verdict = await handler.validate(
+      encodeConsensusMessage({ kind: "proposal", block: b2 }),
+      "peer-2",
+      "gossip",
+    );
+    expect(verdict.result).toBe("accept");
+    expect(verifier.batches.map((b) => b.map((s) => s.type))).toEqual([["single", "aggregate"]]);
   });
 });
