@@ -5,7 +5,7 @@
  */
 import { type Block, BlockHeader, type QuorumCertificate } from "../types/index.ts";
 import type { TreeNode } from "./block-tree.ts";
-import { toHex } from "./bytes.ts";
+import { bytesEqual, toHex } from "./bytes.ts";
 import type { CoreParts } from "./core-parts.ts";
 import type { CoreState } from "./core-state.ts";
 import type { ConsensusInput } from "./types.ts";
@@ -58,7 +58,7 @@ export class CatchUp {
       return;
     }
     const sorted = [...input.blocks].sort((a, b) => a.header.round - b.header.round);
-    const certifiedRoots = this.certifiedRoots(sorted, input.qc);
+    const certifiers = certifyingQcs(sorted, input.qc);
     for (const block of sorted) {
       if (s.epochEnded !== null) break;
       if (block.header.epoch !== s.committee.epoch) {
@@ -67,7 +67,7 @@ export class CatchUp {
       }
       const root = BlockHeader.hashTreeRoot(block.header);
       if (block.header.round <= s.committedRound || s.tree.has(root)) continue;
-      const checks = certifiedRoots.has(toHex(root)) ? "certified" : "unverified";
+      const checks = this.isCertified(root, certifiers) ? "certified" : "unverified";
       this.p.proposalIntake.onProposal(block, input.from, checks, "fetched");
     }
     if (input.qc !== undefined && s.epochEnded === null && input.qc.epoch === s.committee.epoch) {
@@ -85,19 +85,15 @@ export class CatchUp {
   }
 
   /**
-   * Roots of this epoch certified by a QC that verifies: the QCs inside the fetched blocks, the
-   * answer's own QC and the high QC. Each QC is verified once (the committee caches it), and the
-   * blocks' own QCs would be verified on insertion anyway.
+   * Whether a QC that verifies certifies `root`: the high QC, or one in the answer (checked here
+   * only for blocks about to go in; the committee caches it, so the check is not made again when
+   * the block that carries it is inserted).
    */
-  private certifiedRoots(blocks: readonly Block[], answerQc: QuorumCertificate | undefined): Set<string> {
+  private isCertified(root: Uint8Array, certifiers: ReadonlyMap<string, QuorumCertificate>): boolean {
     const s = this.s;
-    const qcs = blocks.map((b) => b.justify.qc);
-    if (answerQc !== undefined) qcs.push(answerQc);
-    const roots = new Set<string>([toHex(s.highQc.blockRoot)]);
-    for (const qc of qcs) {
-      if (qc.epoch === s.committee.epoch && s.committee.checkQc(qc) === "ok") roots.add(toHex(qc.blockRoot));
-    }
-    return roots;
+    if (bytesEqual(root, s.highQc.blockRoot)) return true;
+    const qc = certifiers.get(toHex(root));
+    return qc !== undefined && qc.epoch === s.committee.epoch && s.committee.checkQc(qc) === "ok";
   }
 
   /** Uncommitted blocks after `afterRound` on the way to `toRoot` (or all), to answer a peer's fetch. */
@@ -127,4 +123,15 @@ export class CatchUp {
     if (s.previousEpoch !== null && epoch === s.previousEpoch.epoch) return s.previousEpoch.qc;
     return null;
   }
+}
+
+/** The QCs a fetch answer carries (inside its blocks, and its own), by the root they certify. */
+function certifyingQcs(
+  blocks: readonly Block[],
+  answerQc: QuorumCertificate | undefined,
+): Map<string, QuorumCertificate> {
+  const byRoot = new Map<string, QuorumCertificate>();
+  for (const b of blocks) byRoot.set(toHex(b.justify.qc.blockRoot), b.justify.qc);
+  if (answerQc !== undefined) byRoot.set(toHex(answerQc.blockRoot), answerQc);
+  return byRoot;
 }
