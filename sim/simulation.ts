@@ -329,7 +329,13 @@ export class Simulation {
         if (e.message.kind === "proposal" && e.signed !== undefined)
           this.learnBlock(node, e.signed.digest, e.signed.round);
         {
-          const effects = this.feed(node, { type: "message", nowMs, from: e.from, message: e.message });
+          const effects = this.feed(node, {
+            type: "message",
+            nowMs,
+            from: e.from,
+            message: e.message,
+            ...this.hostChecks(node, e.from, e.message),
+          });
           // A node owes evidence only for messages it took in: one dropped as outside its window
           // (stale, too far ahead, bounded buffers full) may rightly be forgotten.
           const outOfWindow = effects.some(
@@ -374,6 +380,31 @@ export class Simulation {
         this.feed(node, { type: "blocksFetched", nowMs, from: e.from, blocks: e.blocks });
         break;
     }
+  }
+
+  /**
+   * What the node's host does before a proposal reaches the core: one sent by its proposer over
+   * its own (authenticated) connection has only its certificates verified, and goes in with
+   * `signatureUnchecked` (docs/consensus.md, "Proposals from their proposer"). Here every link
+   * is such a connection. Anything else goes in unverified: the core checks it all.
+   */
+  private hostChecks(
+    node: SimNode,
+    from: number,
+    message: ConsensusMessage,
+  ): { verified?: boolean; signatureUnchecked?: boolean } {
+    if (message.kind !== "proposal" || message.block.header.proposerIndex !== from) return {};
+    const check = node.core.gossipCheck(message, true);
+    if (check.verdict !== "verify") return {};
+    const scheme = this.committee.scheme;
+    const valid = check.checks.every((c) =>
+      c.kind === "multiMessage"
+        ? scheme.aggregateVerify(c.publicKeys, c.messages, c.signature)
+        : c.publicKeys.length === 1
+          ? scheme.verify(c.publicKeys[0], c.messages[0], c.signature)
+          : scheme.fastAggregateVerify(c.publicKeys, c.messages[0], c.signature),
+    );
+    return valid ? { verified: true, signatureUnchecked: true } : {};
   }
 
   private localTime(node: SimNode): number {
