@@ -40,6 +40,9 @@ const linkParamsSchema = z.strictObject({
  *   validators (and instance k of other split-brain validators): two worlds (Twins paper).
  * - silent-leader: drops its own proposals.
  * - withhold-votes: drops its own votes.
+ * - bad-proposal-signature: its proposals carry a well-formed signature over another message.
+ *   Nodes that get them from it directly take them (their host authenticated the sender); the
+ *   blocks get certified, and nodes that fetch them later must take them on their QC.
  */
 export const behaviourSchema = z.enum([
   "honest",
@@ -48,6 +51,7 @@ export const behaviourSchema = z.enum([
   "split-brain",
   "silent-leader",
   "withhold-votes",
+  "bad-proposal-signature",
 ]);
 export type Behaviour = z.infer<typeof behaviourSchema>;
 

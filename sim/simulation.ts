@@ -501,8 +501,12 @@ export class Simulation {
 
   // ---- messages ----
 
-  private send(node: SimNode, message: ConsensusMessage, to: number | undefined): void {
-    if (message.kind === "proposal" && node.behaviour === "silent-leader") return;
+  private send(node: SimNode, sent: ConsensusMessage, to: number | undefined): void {
+    if (sent.kind === "proposal" && node.behaviour === "silent-leader") return;
+    const message =
+      sent.kind === "proposal" && node.behaviour === "bad-proposal-signature"
+        ? this.misSigned(node, sent)
+        : sent;
     if (message.kind === "vote" && node.behaviour === "withhold-votes") return;
     const signed = this.describe(message);
     if (signed.signer === node.validator) {
@@ -545,6 +549,12 @@ export class Simulation {
         });
       }
     }
+  }
+
+  /** The same block (same root), its signature made over another message: well formed, never valid. */
+  private misSigned(node: SimNode, proposal: ConsensusMessage & { kind: "proposal" }): ConsensusMessage {
+    const signature = this.committee.signers[node.validator].sign(new Uint8Array(64).fill(0xee));
+    return { kind: "proposal", block: { ...proposal.block, signature } };
   }
 
   /**

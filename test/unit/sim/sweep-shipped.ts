@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { sweep } from "../../../sim/sweep.ts";
 import { load, SCENARIO_DIR, scenarioFiles } from "./helpers.ts";
 
-/** Seeds per shipped scenario: 9 scenarios x 23 = 207 seeds in all. */
+/** Seeds per shipped scenario: 10 scenarios x 23 = 230 seeds in all. */
 export const SEEDS_PER_SCENARIO = 23;
 
 /** Sweeps half (`part` 0 or 1) of the shipped scenarios; every invariant must hold for every seed. */
